@@ -1,0 +1,148 @@
+"""Speech front end: waveform -> 40-band log-Mel filter-bank spectrogram (paper section III-F).
+
+The paper: DC removal by mean subtraction, pre-emphasis, STFT with a 25 ms Hamming window and a 10 ms shift,
+squared magnitude, log energies of 40 Mel bands. Where the paper is silent we follow the authors' code
+(anchors.md 1.2, DAVEnet's `_LoadAudio`): 16 kHz, pre-emphasis 0.97, n_fft = window = 400, hop = 160, a
+symmetric Hamming window, librosa-style centred frames (reflect padding), Slaney Mel bands from 20 Hz to
+8 kHz, and `power_to_db(ref=max)`, so each utterance's loudest bin is 0 dB and values lie in [-80, 0].
+
+Length handling (anchors.md 1.2-1.3): the speech encoder shortens time 64x, so an utterance needs at least
+`MIN_FRAMES = 64` frames. Spectrograms are padded or cut to a fixed `target_length` (a multiple of 64; the
+authors use 2048) with the authors' padding value 0 dB. A fixed length keeps the authors' mean pooling (which
+includes padded steps) independent of how utterances are batched; the RNN sees `n_frames // 64` valid steps.
+"""
+from __future__ import annotations
+
+import os
+import wave
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchaudio.functional as AF
+
+MIN_FRAMES = 64          # the encoder's 64x time reduction needs at least one output step
+TIME_REDUCTION = 64
+
+
+class AudioError(ValueError):
+    """A wav file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class FbankParams:
+    """Everything that determines the features; stored beside every cache so a mismatch is detected."""
+    sample_rate: int = 16000
+    n_mels: int = 40
+    win_ms: float = 25.0
+    hop_ms: float = 10.0
+    preemphasis: float = 0.97
+    f_min: float = 20.0
+    top_db: float = 80.0
+    silence_rms: float = 1e-4   # below this RMS (full scale = 1) an utterance counts as silent
+
+    @property
+    def n_fft(self) -> int:
+        return int(round(self.sample_rate * self.win_ms / 1000))
+
+    @property
+    def hop(self) -> int:
+        return int(round(self.sample_rate * self.hop_ms / 1000))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read a PCM wav (8/16/32-bit, any channels) as mono float32 in [-1, 1] and its sample rate."""
+    path = Path(path)
+    try:
+        with wave.open(str(path), "rb") as f:
+            sr, width, channels, n = f.getframerate(), f.getsampwidth(), f.getnchannels(), f.getnframes()
+            raw = f.readframes(n)
+    except FileNotFoundError:
+        raise AudioError(f"{path}: wav file not found") from None
+    except (wave.Error, EOFError) as e:
+        raise AudioError(f"{path}: not a readable PCM wav file ({e}); re-create or remove it") from None
+    if n == 0 or not raw:
+        raise AudioError(f"{path}: empty wav file (0 samples); re-create or remove it")
+    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}.get(width)
+    if dtype is None:
+        raise AudioError(f"{path}: unsupported sample width of {width} bytes")
+    x = np.frombuffer(raw[: len(raw) - len(raw) % (width * channels)], dtype=dtype).astype(np.float32)
+    x = (x - 128.0) / 128.0 if width == 1 else x / float(np.iinfo(dtype).max)
+    return x.reshape(-1, channels).mean(axis=1), sr
+
+
+def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
+    """Write mono float audio as 16-bit PCM, atomically (a temp file renamed into place)."""
+    path = Path(path)
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with wave.open(str(tmp), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(sample_rate)
+        f.writeframes(pcm.tobytes())
+    os.replace(tmp, path)
+
+
+def resample(audio: np.ndarray, orig_sr: int, new_sr: int) -> np.ndarray:
+    """Band-limited resampling (torchaudio's windowed sinc)."""
+    if orig_sr == new_sr:
+        return audio
+    return AF.resample(torch.from_numpy(audio), orig_sr, new_sr).numpy()
+
+
+def mel_filterbank(params: FbankParams) -> torch.Tensor:
+    """(n_fft//2+1, n_mels) Slaney-scale, Slaney-normalised triangles, as librosa.filters.mel(fmin=20)."""
+    return AF.melscale_fbanks(params.n_fft // 2 + 1, params.f_min, params.sample_rate / 2, params.n_mels,
+                              params.sample_rate, norm="slaney", mel_scale="slaney")
+
+
+def logmel(audio: np.ndarray, params: FbankParams = FbankParams(), name: str = "<array>") -> np.ndarray:
+    """Mono float audio at `params.sample_rate` -> (n_mels, n_frames) float32 log-Mel spectrogram in dB.
+
+    Raises AudioError for a silent utterance (its dB values would all collapse to 0, the padding value).
+    """
+    x = torch.as_tensor(audio, dtype=torch.float64)
+    if x.numel() < params.n_fft or float(x.pow(2).mean().sqrt()) < params.silence_rms:
+        raise AudioError(f"{name}: silent or empty utterance (RMS below {params.silence_rms})")
+    x = x - x.mean()                                                  # DC removal
+    x = torch.cat([x[:1], x[1:] - params.preemphasis * x[:-1]])       # pre-emphasis
+    window = torch.hamming_window(params.n_fft, periodic=False, dtype=torch.float64)
+    spec = torch.stft(x, params.n_fft, params.hop, params.n_fft, window, center=True,
+                      pad_mode="reflect", return_complex=True)
+    power = spec.abs().pow(2)                                         # (freq, frames)
+    mel = mel_filterbank(params).to(torch.float64).T @ power          # (n_mels, frames)
+    db = 10.0 * torch.log10(mel.clamp_min(1e-10))
+    db = db - db.max()                                                # ref = max
+    return db.clamp_min(-params.top_db).to(torch.float32).numpy()
+
+
+def load_logmel(path: str | Path, params: FbankParams = FbankParams()) -> np.ndarray:
+    """Read a wav, resample it to `params.sample_rate` if needed, and return its log-Mel spectrogram.
+
+    Raises AudioError naming the file when it is missing, corrupt, empty, silent or shorter than MIN_FRAMES.
+    """
+    audio, sr = read_wav(path)
+    spec = logmel(resample(audio, sr, params.sample_rate), params, name=str(path))
+    if spec.shape[1] < MIN_FRAMES:
+        raise AudioError(f"{path}: {spec.shape[1]} frames, shorter than the speech encoder's minimum of "
+                         f"{MIN_FRAMES} ({MIN_FRAMES * params.hop_ms / 1000:.2f} s)")
+    return spec
+
+
+def pad_or_truncate(spec: np.ndarray | torch.Tensor, target_length: int, pad_value: float = 0.0):
+    """Pad (with the authors' 0 dB) or cut a (n_mels, n) spectrogram to `target_length` frames.
+
+    Returns (spectrogram of shape (n_mels, target_length), number of real frames kept).
+    """
+    if target_length % TIME_REDUCTION:
+        raise ValueError(f"target_length={target_length} must be a multiple of {TIME_REDUCTION}")
+    spec = torch.as_tensor(spec, dtype=torch.float32)
+    n = min(spec.shape[1], target_length)
+    out = torch.full((spec.shape[0], target_length), pad_value, dtype=torch.float32)
+    out[:, :n] = spec[:, :n]
+    return out, n

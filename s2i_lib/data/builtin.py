@@ -1,0 +1,162 @@
+"""The built-in spoken-caption data set: procedural birds or flowers, captions, and speech for every caption.
+
+See DESIGN.md "The built-in data set". Each image is one job with its own random generator, seeded by
+(seed, kind, class, image), so the data set is the same whichever worker makes which item and in which order.
+A job writes its PNG and wavs through temporary files renamed into place, and its item JSON last: an item
+whose JSON exists is complete, so a build that was interrupted resumes where it stopped and never leaves
+half-written files behind. The manifest is assembled from the item files once every item exists.
+
+Folder layout under `out_dir`:
+    images/<class>/<stem>.png   wavs/<class>/<stem>_<k>.wav   items/<class>/<stem>.json   manifest.json
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..audio import write_wav
+from ..config import DataProfile, get_profile
+from . import voices as tts
+from .captions import make_captions
+from .errors import DataRootError
+from .procedural import KINDS, ATTRIBUTES, ClassSpec, make_classes, render, sample_image_attributes
+from .records import Record
+
+# Relative weight of one voice when a caption's voice is drawn; Piper is ~100x slower than espeak-ng
+# (offline-assets.md), so it voices only a small share of the test captions.
+ENGINE_WEIGHT = {"espeak": 1.0, "flite": 1.0, "piper": 0.15}
+SPEED_RANGE = (0.85, 1.2)
+PITCH_RANGE = (0.85, 1.15)
+
+
+def select_classes(kind: str, profile: DataProfile, seed: int = 0) -> list[ClassSpec]:
+    """All classes of `kind`, or the first n train and n test classes where the profile asks for a subset."""
+    classes = make_classes(kind, seed)
+    if profile.classes_per_split is None:
+        return classes
+    return [c for split, n in profile.classes_per_split.items() for c in [c for c in classes if c.split == split][:n]]
+
+
+def _voice_weights(voices: list[tts.Voice]) -> np.ndarray:
+    w = np.array([ENGINE_WEIGHT.get(v.engine, 1.0) for v in voices])
+    return w / w.sum()
+
+
+def _make_item(job: dict) -> dict:
+    """Render one image, write its captions' speech, and return (and write) its item record."""
+    out, spec, j, kind = Path(job["out_dir"]), job["spec"], job["j"], job["kind"]
+    stem = f"{kind}_{spec.index:03d}_{j:04d}"
+    item_path = out / "items" / spec.name / f"{stem}.json"
+    if item_path.exists():
+        return json.loads(item_path.read_text())
+    rng = np.random.default_rng([job["seed"], KINDS.index(kind), spec.index, j])
+    attributes = sample_image_attributes(spec, rng)
+    image = render(kind, attributes, job["image_size"], rng)
+    captions, mentions = make_captions(kind, attributes, job["n_captions"], rng, return_mentions=True)
+
+    image_rel = Path("images") / spec.name / f"{stem}.png"
+    (out / image_rel).parent.mkdir(parents=True, exist_ok=True)
+    tmp = out / image_rel.with_name(f".{stem}.{os.getpid()}.png")
+    image.save(tmp, format="PNG")
+    os.replace(tmp, out / image_rel)
+
+    voices = job["voices"]
+    wavs, voice_ids, rates = [], [], []
+    (out / "wavs" / spec.name).mkdir(parents=True, exist_ok=True)
+    for k, caption in enumerate(captions):
+        voice = voices[rng.choice(len(voices), p=_voice_weights(voices))]
+        rate, pitch = rng.uniform(*SPEED_RANGE), rng.uniform(*PITCH_RANGE)
+        wav_rel = Path("wavs") / spec.name / f"{stem}_{k}.wav"
+        write_wav(out / wav_rel, tts.synthesize(voice, caption, rate=rate, pitch=pitch), tts.SAMPLE_RATE)
+        wavs.append(str(wav_rel))
+        voice_ids.append(voice.id)
+        rates.append(round(float(rate), 3))
+
+    item = {"key": f"{spec.name}/{stem}", "image": str(image_rel), "label": spec.index,
+            "class_name": spec.name, "split": spec.split, "captions": captions,
+            "mentions": [sorted(m) for m in mentions], "wavs": wavs, "voices": voice_ids, "rates": rates,
+            "attributes": attributes}
+    item_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = item_path.with_name(f".{stem}.{os.getpid()}.json")
+    tmp.write_text(json.dumps(item))
+    os.replace(tmp, item_path)
+    return item
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
+def build_builtin(kind: str, profile: str, out_dir: str | Path, seed: int = 0, workers: int = 2,
+                  progress: bool = True) -> Path:
+    """Build (or finish building) the built-in data set of `kind` at `profile` in `out_dir`.
+
+    Returns the manifest path. Items already complete are kept; the manifest is rewritten at the end.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown built-in data set {kind!r}; choose one of {KINDS}")
+    prof = get_profile(profile)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    available, notices = tts.available_voices()
+    for notice in notices:
+        print(f"voice pool: {notice}")
+    if not available:
+        raise RuntimeError("no text-to-speech engine is available; run `make setup` (installs espeakng-loader)")
+    classes = select_classes(kind, prof, seed)
+    by_split = {s: tts.voices_for_split(s, available) for s in ("train", "test")}
+    jobs = [{"out_dir": str(out), "spec": c, "j": j, "kind": kind, "seed": seed, "image_size": prof.image_size,
+             "n_captions": prof.captions_per_image, "voices": by_split[c.split]}
+            for c in classes for j in range(prof.images_per_class[kind])]
+    done = sum((out / "items" / jb["spec"].name / f"{kind}_{jb['spec'].index:03d}_{jb['j']:04d}.json").exists()
+               for jb in jobs)
+    if progress and done:
+        print(f"resuming: {done} of {len(jobs)} items already complete in {out}")
+    start = time.time()
+    if workers > 1:
+        with get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
+            items = list(tqdm(pool.imap_unordered(_make_item, jobs, chunksize=2), total=len(jobs),
+                              desc=f"{kind} ({profile})", disable=not progress))
+    else:
+        items = [_make_item(jb) for jb in tqdm(jobs, desc=f"{kind} ({profile})", disable=not progress)]
+    items.sort(key=lambda it: it["key"])
+    manifest = {
+        "dataset": kind, "profile": profile, "seed": seed, "image_size": prof.image_size,
+        "attributes": {a: list(v) for a, v in ATTRIBUTES[kind].items()},
+        "classes": [{"index": c.index, "name": c.name, "split": c.split, "attributes": c.attributes}
+                    for c in classes],
+        "voices": [{"id": v.id, "engine": v.engine, "name": v.name, "use": v.use} for v in available],
+        "voice_notices": notices,
+        "build_seconds_last_run": round(time.time() - start, 1),
+        "items": items,
+    }
+    tmp = out / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, out / "manifest.json")
+    return out / "manifest.json"
+
+
+def read_manifest(root: str | Path) -> dict:
+    path = Path(root) / "manifest.json"
+    if not path.exists():
+        raise DataRootError(f"{path} not found: {root} is not a built data set. Build it with "
+                            f"`make data DATASET=birds PROFILE=default` or s2i_lib.data.builtin.build_builtin().")
+    return json.loads(path.read_text())
+
+
+def load_builtin(root: str | Path, split: str) -> list[Record]:
+    """Records of one split ("train" / "test") of a built data set, with absolute paths."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    root = Path(root).resolve()
+    return [Record(key=it["key"], image=root / it["image"], label=it["label"], class_name=it["class_name"],
+                   split=it["split"], captions=it["captions"], wavs=[root / w for w in it["wavs"]],
+                   attributes=it["attributes"], voices=it["voices"])
+            for it in read_manifest(root)["items"] if it["split"] == split]

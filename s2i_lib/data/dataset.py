@@ -1,0 +1,109 @@
+"""One torch Dataset for every data set: (image, spoken captions' spectrograms, class, wrong-class image).
+
+Image handling follows StackGAN-v2 and the authors (anchors.md 1.8, 2.4): train images are cropped to a 1.5x
+box around their bounding box when there is one, resized to 76/64 of the largest side, randomly cropped and
+flipped, then resized to each smaller scale; test images are only resized (the authors do not bbox-crop them).
+The wrong image is redrawn until its class differs (the authors' rule; StackGAN-v2 redraws only once).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+from ..audio import pad_or_truncate
+from .fbank_cache import FbankCache
+from .records import Record
+
+
+def utterance_key(record: Record, k: int) -> str:
+    """Cache key of a record's k-th spoken caption: independent of where the data lives on disk."""
+    return f"{record.key}#{k}"
+
+
+def wav_table(records: list[Record]) -> dict[str, Path]:
+    """Cache key -> wav path for every spoken caption of `records` (the input of the fbank cache)."""
+    return {utterance_key(r, k): w for r in records for k, w in enumerate(r.wavs)}
+
+
+def bbox_crop(image: Image.Image, bbox: tuple[float, float, float, float]) -> Image.Image:
+    """StackGAN-v2's crop: a square of half-side 0.75 * max(w, h) around the box centre, clipped to the image."""
+    x, y, w, h = bbox
+    r = int(0.75 * max(w, h))
+    cx, cy = int(x + w / 2), int(y + h / 2)
+    width, height = image.size
+    return image.crop((max(0, cx - r), max(0, cy - r), min(width, cx + r), min(height, cy + r)))
+
+
+def to_tensor(image: Image.Image) -> torch.Tensor:
+    """PIL RGB -> (3, H, W) float tensor in [-1, 1] (StackGAN-v2's Normalize(0.5, 0.5))."""
+    array = np.asarray(image, dtype=np.float32) / 127.5 - 1.0
+    return torch.from_numpy(array).permute(2, 0, 1).contiguous()
+
+
+class SpeechImageDataset(Dataset):
+    """Items are dicts: image, wrong_image (a tensor, or a list over `image_sizes`), speech (K, n_mels, T),
+    speech_len (K,) real frames per caption, label, index.
+
+    An utterance the fbank cache could not use is replaced by a neighbouring caption of the same image
+    (the authors' extraction rule, anchors.md 1.2); `replaced` counts those.
+    """
+
+    def __init__(self, records: list[Record], fbanks: FbankCache | None, image_sizes: tuple[int, ...] = (64,),
+                 target_length: int = 512, train: bool = True):
+        if not records:
+            raise ValueError("no records: the split is empty")
+        self.records, self.fbanks, self.train = records, fbanks, train
+        self.image_sizes, self.target_length = tuple(sorted(image_sizes)), target_length
+        self.labels = np.array([r.label for r in records])
+        if len(set(self.labels.tolist())) < 2:
+            raise ValueError("a wrong-class image needs at least two classes in the split")
+        self.keys = [self._usable_keys(r) for r in records] if fbanks is not None else None
+        self.replaced = 0 if self.keys is None else sum(
+            len(r.wavs) - len(set(ks)) for r, ks in zip(records, self.keys))
+
+    def _usable_keys(self, record: Record) -> list[str]:
+        keys = [utterance_key(record, k) for k in range(len(record.wavs))]
+        ok = [i for i, key in enumerate(keys) if key in self.fbanks]
+        if not ok:
+            raise ValueError(f"{record.key}: none of its {len(keys)} utterances is usable "
+                             f"(see 'failed' in {self.fbanks.folder / 'meta.json'})")
+        return [keys[min(ok, key=lambda i: (abs(i - k), i))] for k in range(len(keys))]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def load_images(self, record: Record) -> list[torch.Tensor]:
+        image = Image.open(record.image).convert("RGB")
+        largest = self.image_sizes[-1]
+        if self.train:
+            if record.bbox is not None:
+                image = bbox_crop(image, record.bbox)
+            big = int(largest * 76 / 64)
+            image = image.resize((big, big), Image.BILINEAR)
+            x, y = torch.randint(0, big - largest + 1, (2,)).tolist()
+            image = image.crop((x, y, x + largest, y + largest))
+            if torch.rand(()) < 0.5:
+                image = image.transpose(Image.FLIP_LEFT_RIGHT)
+        return [to_tensor(image.resize((s, s), Image.BILINEAR) if image.size != (s, s) else image)
+                for s in self.image_sizes]
+
+    def speech(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        pairs = [pad_or_truncate(self.fbanks.get(key), self.target_length) for key in self.keys[index]]
+        return torch.stack([p[0] for p in pairs]), torch.tensor([p[1] for p in pairs])
+
+    def __getitem__(self, index: int) -> dict:
+        record = self.records[index]
+        wrong = index
+        while self.labels[wrong] == record.label:
+            wrong = int(torch.randint(0, len(self.records), ()))
+        images, wrong_images = self.load_images(record), self.load_images(self.records[wrong])
+        single = len(self.image_sizes) == 1
+        item = {"image": images[0] if single else images, "wrong_image": wrong_images[0] if single else wrong_images,
+                "label": record.label, "index": index}
+        if self.keys is not None:
+            item["speech"], item["speech_len"] = self.speech(index)
+        return item
