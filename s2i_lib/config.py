@@ -25,8 +25,8 @@ class DataProfile:
 
 
 PROFILES = {
-    "smoke": DataProfile("smoke", {"train": 6, "test": 3}, {"birds": 4, "flowers": 4}, 64, 512),
-    "default": DataProfile("default", None, {"birds": 20, "flowers": 30}, 128, 512),
+    "smoke": DataProfile("smoke", {"train": 6, "test": 3}, {"birds": 4, "flowers": 4}, 64, 768),
+    "default": DataProfile("default", None, {"birds": 20, "flowers": 30}, 128, 768),
     # CUB has 11,788 images in 200 classes (~59 each), Oxford-102 8,189 in 102 (~80); the authors pad to 2048.
     "paper": DataProfile("paper", None, {"birds": 59, "flowers": 80}, 256, 2048),
 }

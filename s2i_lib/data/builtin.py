@@ -29,9 +29,10 @@ from .errors import DataRootError
 from .procedural import KINDS, ATTRIBUTES, ClassSpec, make_classes, render, sample_image_attributes
 from .records import Record
 
-# Relative weight of one voice when a caption's voice is drawn; Piper is ~100x slower than espeak-ng
-# (offline-assets.md), so it voices only a small share of the test captions.
-ENGINE_WEIGHT = {"espeak": 1.0, "flite": 1.0, "piper": 0.15}
+# Share of a split's captions each engine speaks, split evenly among its voices. espeak-ng is the fastest and
+# the least natural (pocketsphinx WER 0.72-0.94 vs flite's 0.20-0.36, benchmarks/voice_wer.py), so it does not
+# dominate; Piper is ~30x slower than espeak-ng, so it voices only a small share of the test captions.
+ENGINE_SHARE = {"espeak": 0.55, "flite": 0.45, "piper": 0.03}
 SPEED_RANGE = (0.85, 1.2)
 PITCH_RANGE = (0.85, 1.15)
 
@@ -44,8 +45,10 @@ def select_classes(kind: str, profile: DataProfile, seed: int = 0) -> list[Class
     return [c for split, n in profile.classes_per_split.items() for c in [c for c in classes if c.split == split][:n]]
 
 
-def _voice_weights(voices: list[tts.Voice]) -> np.ndarray:
-    w = np.array([ENGINE_WEIGHT.get(v.engine, 1.0) for v in voices])
+def voice_weights(voices: list[tts.Voice]) -> np.ndarray:
+    """Probability of each voice: its engine's share, split evenly among that engine's voices."""
+    per_engine = {e: sum(v.engine == e for v in voices) for e in {v.engine for v in voices}}
+    w = np.array([ENGINE_SHARE[v.engine] / per_engine[v.engine] for v in voices])
     return w / w.sum()
 
 
@@ -59,7 +62,8 @@ def _make_item(job: dict) -> dict:
     rng = np.random.default_rng([job["seed"], KINDS.index(kind), spec.index, j])
     attributes = sample_image_attributes(spec, rng)
     image = render(kind, attributes, job["image_size"], rng)
-    captions, mentions = make_captions(kind, attributes, job["n_captions"], rng, return_mentions=True)
+    spoken = make_captions(kind, attributes, job["n_captions"], rng, return_mentions=True)
+    captions = [text for text, _ in spoken]
 
     image_rel = Path("images") / spec.name / f"{stem}.png"
     (out / image_rel).parent.mkdir(parents=True, exist_ok=True)
@@ -68,10 +72,11 @@ def _make_item(job: dict) -> dict:
     os.replace(tmp, out / image_rel)
 
     voices = job["voices"]
+    weights = voice_weights(voices)
     wavs, voice_ids, rates = [], [], []
     (out / "wavs" / spec.name).mkdir(parents=True, exist_ok=True)
     for k, caption in enumerate(captions):
-        voice = voices[rng.choice(len(voices), p=_voice_weights(voices))]
+        voice = voices[rng.choice(len(voices), p=weights)]
         rate, pitch = rng.uniform(*SPEED_RANGE), rng.uniform(*PITCH_RANGE)
         wav_rel = Path("wavs") / spec.name / f"{stem}_{k}.wav"
         write_wav(out / wav_rel, tts.synthesize(voice, caption, rate=rate, pitch=pitch), tts.SAMPLE_RATE)
@@ -81,7 +86,7 @@ def _make_item(job: dict) -> dict:
 
     item = {"key": f"{spec.name}/{stem}", "image": str(image_rel), "label": spec.index,
             "class_name": spec.name, "split": spec.split, "captions": captions,
-            "mentions": [sorted(m) for m in mentions], "wavs": wavs, "voices": voice_ids, "rates": rates,
+            "mentions": [sorted(named) for _, named in spoken], "wavs": wavs, "voices": voice_ids, "rates": rates,
             "attributes": attributes}
     item_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = item_path.with_name(f".{stem}.{os.getpid()}.json")
@@ -94,17 +99,20 @@ def _worker_init() -> None:
     torch.set_num_threads(1)
 
 
-def build_builtin(kind: str, profile: str, out_dir: str | Path, seed: int = 0, workers: int = 2,
+def build_builtin(kind: str, profile: str | DataProfile, out_dir: str | Path, seed: int = 0, workers: int = 2,
                   progress: bool = True) -> Path:
     """Build (or finish building) the built-in data set of `kind` at `profile` in `out_dir`.
 
-    Returns the manifest path. Items already complete are kept; the manifest is rewritten at the end.
+    Returns the manifest path. Items already complete are kept, temporary files an interrupted run left behind
+    are removed, and the manifest is rewritten at the end.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown built-in data set {kind!r}; choose one of {KINDS}")
-    prof = get_profile(profile)
+    prof = profile if isinstance(profile, DataProfile) else get_profile(profile)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for leftover in [p for p in out.rglob(".*") if p.is_file()]:   # temp files of an interrupted run
+        leftover.unlink()
     available, notices = tts.available_voices()
     for notice in notices:
         print(f"voice pool: {notice}")
@@ -123,12 +131,12 @@ def build_builtin(kind: str, profile: str, out_dir: str | Path, seed: int = 0, w
     if workers > 1:
         with get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
             items = list(tqdm(pool.imap_unordered(_make_item, jobs, chunksize=2), total=len(jobs),
-                              desc=f"{kind} ({profile})", disable=not progress))
+                              desc=f"{kind} ({prof.name})", disable=not progress))
     else:
-        items = [_make_item(jb) for jb in tqdm(jobs, desc=f"{kind} ({profile})", disable=not progress)]
+        items = [_make_item(jb) for jb in tqdm(jobs, desc=f"{kind} ({prof.name})", disable=not progress)]
     items.sort(key=lambda it: it["key"])
     manifest = {
-        "dataset": kind, "profile": profile, "seed": seed, "image_size": prof.image_size,
+        "dataset": kind, "profile": prof.name, "seed": seed, "image_size": prof.image_size,
         "attributes": {a: list(v) for a, v in ATTRIBUTES[kind].items()},
         "classes": [{"index": c.index, "name": c.name, "split": c.split, "attributes": c.attributes}
                     for c in classes],

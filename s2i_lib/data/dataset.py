@@ -44,6 +44,12 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     return torch.from_numpy(array).permute(2, 0, 1).contiguous()
 
 
+def load_image_tensor(records: list[Record], size: int) -> torch.Tensor:
+    """The records' whole images, resized (antialiased) to size x size, as (N, 3, size, size) in [-1, 1]."""
+    return torch.stack([to_tensor(Image.open(r.image).convert("RGB").resize((size, size), Image.LANCZOS))
+                        for r in records])
+
+
 class SpeechImageDataset(Dataset):
     """Items are dicts: image, wrong_image (a tensor, or a list over `image_sizes`), speech (K, n_mels, T),
     speech_len (K,) real frames per caption, label, index.

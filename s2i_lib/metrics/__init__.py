@@ -1,0 +1,1 @@
+"""Metrics: FID/KID, Inception score, attribute accuracy, retrieval, WER."""

@@ -1,0 +1,54 @@
+"""Figures shared by the notebooks (matplotlib only; each function returns its Figure)."""
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+from PIL import Image
+
+from .data.records import Record
+
+
+def caption_grid(records: list[Record], columns: int = 4, caption_index: int = 0, size: float = 3.0):
+    """Images with one of their captions underneath."""
+    rows = int(np.ceil(len(records) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * 1.45 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, record in zip(axes.flat, records):
+        ax.imshow(Image.open(record.image).convert("RGB"))
+        text = record.captions[caption_index] if record.captions else ""
+        ax.set_title(textwrap.fill(f"{record.class_name}: {text}", 40), fontsize=7.5, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def spectrograms(specs: list[np.ndarray], titles: list[str], hop_ms: float = 10.0):
+    """Log-Mel spectrograms (n_mels, frames) in dB, one row each, time in seconds."""
+    fig, axes = plt.subplots(len(specs), 1, figsize=(10, 2.3 * len(specs)), squeeze=False, layout="constrained")
+    for ax, spec, title in zip(axes[:, 0], specs, titles):
+        image = ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
+                          extent=(0, spec.shape[1] * hop_ms / 1000, 0, spec.shape[0]))
+        ax.set_title(textwrap.shorten(title, 110), fontsize=9, loc="left")
+        ax.set_ylabel("Mel band")
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="dB re max", fraction=0.02)
+    return fig
+
+
+def bar_table(rows: list[dict], label: str, values: list[str], title: str = "", ylim=(0, 1), reference=None):
+    """Grouped bars, one group per row (e.g. accuracy per attribute), with an optional dashed reference key."""
+    x = np.arange(len(rows))
+    width = 0.8 / len(values)
+    fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(rows)), 3.2))
+    for i, v in enumerate(values):
+        ax.bar(x + i * width, [r[v] for r in rows], width, label=v)
+    if reference:
+        ax.scatter(x + 0.4 - width / 2, [r[reference] for r in rows], marker="_", s=400, color="k", label=reference)
+    ax.set_xticks(x + 0.4 - width / 2, [r[label] for r in rows], rotation=20)
+    ax.set_ylim(*ylim)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
