@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXECUTED := results/executed
+EXECUTED := results
 PAPERMILL := $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \
              -p data_root "$(DATA_ROOT)" -p seed $(SEED)
 
@@ -31,11 +31,8 @@ data: setup
 	$(PY) -m s2i_lib.data.prepare --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) \
 	    $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
 
-$(EXECUTED):
-	mkdir -p $@
-
 # Stages that exist so far: 00_data. Later notebooks (01_encoder ... 03_table2) join this target as they land.
-reproduce-table2: setup | $(EXECUTED)
+reproduce-table2: setup
 	$(PAPERMILL) notebooks/00_data.ipynb $(EXECUTED)/00_data_$(DATASET)_$(PROFILE).ipynb
 	@echo "reproduce-table2: stopped after 00_data, the only stage that exists yet (speech encoder, GAN and"
 	@echo "metrics notebooks are still to come); executed notebook: $(EXECUTED)/00_data_$(DATASET)_$(PROFILE).ipynb"

@@ -17,7 +17,7 @@ import pickle
 from pathlib import Path, PurePosixPath
 
 from .errors import DataFormatError, check_split, missing, require
-from .places import CaptionJson, check_coverage, speech_index
+from .caption_json import CaptionJson, check_coverage, speech_index
 from .records import Record
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.io import loadmat
 
 from .errors import DataFormatError, check_split, require
-from .places import CaptionJson, check_coverage, data_root, speech_index
+from .caption_json import CaptionJson, check_coverage, data_root, speech_index
 from .records import Record
 
 FLOWERS_TREE = """

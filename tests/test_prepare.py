@@ -1,0 +1,34 @@
+"""Real data sets on fixture trees go through the same path as the built-in one: prepare -> fbank cache ->
+SpeechImageDataset items of (image, spoken captions, class, wrong-class image)."""
+from __future__ import annotations
+
+import pytest
+from fixture_trees import make_cub_tree, make_oxford_tree, make_places_tree
+
+from s2i_lib.data.prepare import prepare
+
+
+@pytest.mark.parametrize("dataset, make_tree, captions", [
+    ("cub", make_cub_tree, 10), ("oxford", make_oxford_tree, 10), ("places", make_places_tree, 1)])
+def test_real_data_sets_share_the_dataset_interface(tmp_path, monkeypatch, dataset, make_tree, captions):
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    tree = make_tree(tmp_path / dataset)
+    data = prepare(dataset, "smoke", tree.root, workers=1, progress=False)
+    assert data.fbanks is not None and not data.fbanks.failed
+    assert data.fbanks.folder == tmp_path / "artifacts" / dataset / "smoke" / "fbank"
+    for split in ("train", "test"):
+        ds = data.torch_dataset(split, image_sizes=(16, 32))
+        assert len(ds) == len(tree.keys[split])
+        item = ds[0]
+        assert [t.shape for t in item["image"]] == [(3, 16, 16), (3, 32, 32)]
+        assert [t.shape for t in item["wrong_image"]] == [(3, 16, 16), (3, 32, 32)]
+        assert item["speech"].shape == (captions, 40, 768)
+        assert item["label"] == data.records[split][0].label
+
+
+def test_text_only_cub_has_no_speech(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    tree = make_cub_tree(tmp_path / "cub", with_audio=False)
+    data = prepare("cub", "smoke", tree.root, workers=1)
+    assert data.fbanks is None and "text only" in capsys.readouterr().out
+    assert "speech" not in data.torch_dataset("train")[0]
