@@ -1,0 +1,1 @@
+"""Networks: the speech encoder (and, as they land, the image teachers, text encoder and StackGAN-v2)."""
