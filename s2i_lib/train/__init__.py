@@ -1,0 +1,1 @@
+"""Training loops: checkpoints written atomically, resume after interruption, progress bars, loss logs."""
