@@ -11,7 +11,6 @@ encoder; the embedding size always follows the teacher (paper III-B).
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
