@@ -1,1 +1,12 @@
 """Metrics: FID/KID, Inception score, attribute accuracy, retrieval, WER."""
+from s2i_lib.metrics.fid import (FID_LABEL, FIDInception, feature_statistics, fid_features, fid_from_features,
+                                 frechet_distance, real_statistics)
+from s2i_lib.metrics.inception_score import (SCORE_LABEL, class_probabilities, classifier_accuracy,
+                                             fine_tune_classifier, inception_score)
+from s2i_lib.metrics.kid import KIDResult, kid
+from s2i_lib.metrics.semantic import r_precision, recall_at_k, spoken_attribute_accuracy, spoken_attributes
+
+__all__ = ["FID_LABEL", "FIDInception", "feature_statistics", "fid_features", "fid_from_features",
+           "frechet_distance", "real_statistics", "SCORE_LABEL", "class_probabilities", "classifier_accuracy",
+           "fine_tune_classifier", "inception_score", "KIDResult", "kid", "r_precision", "recall_at_k",
+           "spoken_attribute_accuracy", "spoken_attributes"]
