@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
-from tqdm.auto import tqdm
+
+from ..train.fit import fit_images
 
 
 def images_to_tensor(images: list[Image.Image]) -> Tensor:
@@ -77,21 +78,12 @@ def train_attribute_classifier(images: Tensor, targets: dict[str, Tensor],
     steps = epochs * -(-n // batch_size)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
-    model.train()
-    bar = tqdm(total=steps, desc="attribute classifier", disable=not progress)
-    for _ in range(epochs):
-        for idx in torch.randperm(n, generator=generator).split(batch_size):
-            x = _augment(images[idx], generator).to(device)
-            logits = model(x)
-            loss = sum(F.cross_entropy(logits[k], targets[k][idx].to(device)) for k in logits)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            bar.update()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-    bar.close()
-    return model.eval()
+
+    def loss_fn(logits: dict[str, Tensor], idx: Tensor) -> Tensor:
+        return sum(F.cross_entropy(logits[k], targets[k][idx].to(device)) for k in logits)
+
+    return fit_images(model, images, loss_fn, opt, sched, epochs, batch_size, generator,
+                      lambda x: _augment(x, generator), device, "attribute classifier", progress)
 
 
 @torch.no_grad()

@@ -15,6 +15,8 @@ from scipy.special import rel_entr
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ..train.fit import fit_images
+
 SCORE_LABEL = "in-domain score (EfficientNet-Lite0, not comparable to published IS)"
 
 
@@ -65,22 +67,13 @@ def fine_tune_classifier(images: Tensor, labels: Tensor, epochs: int = 10, batch
     steps = epochs * -(-len(images) // batch_size)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-    model.train()
-    bar = tqdm(total=steps, desc="in-domain classifier", disable=not progress)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(images), generator=generator).split(batch_size):
-            x = images[idx]
-            flip = torch.rand(len(idx), generator=generator) < 0.5
-            x = torch.where(flip[:, None, None, None], x.flip(-1), x).to(device)
-            loss = F.cross_entropy(model(x), labels[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            bar.update()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-    bar.close()
-    return model.eval()
+
+    def random_flip(x: Tensor) -> Tensor:
+        flip = torch.rand(len(x), generator=generator) < 0.5
+        return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+    return fit_images(model, images, lambda logits, idx: F.cross_entropy(logits, labels[idx].to(device)), opt,
+                      sched, epochs, batch_size, generator, random_flip, device, "in-domain classifier", progress)
 
 
 @torch.no_grad()
