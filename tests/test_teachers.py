@@ -5,7 +5,7 @@ import pytest
 import torch
 from torchvision.models import googlenet
 
-from s2i_lib.models.teachers import load_teacher, teacher_features, ten_views
+from s2i_lib.models.teachers import load_teacher, make_views, teacher_features
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,24 @@ def test_lite0_features_are_what_its_imagenet_classifier_reads(lite0):
 
 def test_ten_views_are_the_authors_crops_and_their_mirrors():
     ramp = torch.arange(227.0).expand(1, 3, 227, 227)            # pixel value = its x coordinate
-    views = ten_views(ramp)
+    views = make_views(ramp)
     assert views.shape == (1, 10, 3, 224, 224)
     assert [views[0, v, 0, 0, 0].item() for v in range(5)] == [0.0, 3.0, 1.0, 0.0, 3.0]
     torch.testing.assert_close(views[0, 5:], views[0, :5].flip(-1))
     down = ramp.transpose(-1, -2)                               # pixel value = its y coordinate
-    assert [ten_views(down)[0, v, 0, 0, 0].item() for v in range(5)] == [0.0, 0.0, 1.0, 3.0, 3.0]
+    assert [make_views(down)[0, v, 0, 0, 0].item() for v in range(5)] == [0.0, 0.0, 1.0, 3.0, 3.0]
 
 
-def test_teacher_features_has_ten_views_per_image(lite0):
+def test_centre_flip_views_are_views_2_and_7_of_the_ten():
+    image = torch.rand(2, 3, 50, 40, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(make_views(image, "centre+flip", crop=32), make_views(image, crop=32)[:, [2, 7]])
+    with pytest.raises(ValueError, match="unknown view set"):
+        make_views(image, "five")
+
+
+def test_teacher_features_has_one_row_per_view(lite0):
     assert teacher_features(lite0, torch.zeros(3, 3, 32, 32), batch_size=2, progress=False).shape == (3, 10, 1280)
+    assert teacher_features(lite0, torch.zeros(3, 3, 32, 32), "centre+flip", 64, progress=False).shape == (3, 2, 1280)
 
 
 def test_googlenet_needs_its_weights_file(tmp_path):

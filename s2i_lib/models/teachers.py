@@ -7,7 +7,9 @@ GoogLeNet (1024-d pool5, itself a deviation: other weights than Caffe's) is used
 weights file. The student's embedding size follows the teacher's (paper III-B).
 
 Ten views (anchors.md 1.4, after Reed et al.): resize to 227x227, crop 224x224 at the offsets (x, y) =
-(0,0), (3,0), (1,1), (0,3), (3,3), plus the horizontal flip of each.
+(0,0), (3,0), (1,1), (0,3), (3,3), plus the horizontal flip of each. CPU profiles may keep only the centre
+crop and its mirror ("centre+flip", views 2 and 7 of the ten) and a smaller crop side (the resize is always
+crop + 3), a documented deviation.
 """
 from __future__ import annotations
 
@@ -19,8 +21,15 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 VIEW_OFFSETS = ((0, 0), (3, 0), (1, 1), (0, 3), (3, 3))
-VIEW_RESIZE, VIEW_CROP = 227, 224
+VIEW_CROP = 224
+VIEW_SETS = {"ten": tuple(range(10)), "centre+flip": (2, 7)}   # indices into the five crops then their mirrors
 GOOGLENET_FILE = "googlenet-1378be20.pth"   # torchvision's ImageNet GoogLeNet weights
+
+
+def efficientnet_features(backbone: nn.Module, images: Tensor) -> Tensor:
+    """EfficientNet-Lite's pooled 1280-d features of images in [-1, 1] (its input is (x255 - 127) / 128)."""
+    x255 = (images + 1.0) * 127.5
+    return F.adaptive_avg_pool2d(backbone.extract_features((x255 - 127.0) / 128.0), 1).flatten(1)
 
 
 class ImageTeacher(nn.Module):
@@ -37,9 +46,9 @@ class ImageTeacher(nn.Module):
 
     @torch.no_grad()
     def forward(self, images: Tensor) -> Tensor:
-        x255 = (images + 1.0) * 127.5
         if self.name == "efficientnet-lite0":
-            return F.adaptive_avg_pool2d(self.backbone.extract_features((x255 - 127.0) / 128.0), 1).flatten(1)
+            return efficientnet_features(self.backbone, images)
+        x255 = (images + 1.0) * 127.5
         mean = torch.tensor([0.485, 0.456, 0.406], device=images.device)[:, None, None]
         std = torch.tensor([0.229, 0.224, 0.225], device=images.device)[:, None, None]
         return self.backbone((x255 / 255.0 - mean) / std)
@@ -71,19 +80,26 @@ def load_teacher(name: str = "efficientnet-lite0", weights_path: str | Path | No
     raise ValueError(f"unknown teacher {name!r}; choose 'efficientnet-lite0' or 'googlenet'")
 
 
-def ten_views(images: Tensor) -> Tensor:
-    """(B, 3, H, W) -> (B, 10, 3, 224, 224): five fixed crops of the 227x227 resize and their mirror images."""
-    x = F.interpolate(images, size=(VIEW_RESIZE, VIEW_RESIZE), mode="bilinear", align_corners=False,
-                      antialias=True)
-    crops = torch.stack([x[..., y:y + VIEW_CROP, c:c + VIEW_CROP] for c, y in VIEW_OFFSETS], dim=1)
-    return torch.cat([crops, crops.flip(-1)], dim=1)
+def make_views(images: Tensor, view_set: str = "ten", crop: int = VIEW_CROP) -> Tensor:
+    """(B, 3, H, W) -> (B, V, 3, crop, crop): the views of `view_set` ("ten": five fixed crops of the
+    (crop + 3)-square resize, then their mirror images; "centre+flip": the (1, 1) crop and its mirror)."""
+    if view_set not in VIEW_SETS:
+        raise ValueError(f"unknown view set {view_set!r}; choose one of {sorted(VIEW_SETS)}")
+    x = F.interpolate(images, size=(crop + 3, crop + 3), mode="bilinear", align_corners=False, antialias=True)
+    views = []
+    for v in VIEW_SETS[view_set]:
+        c, y = VIEW_OFFSETS[v % 5]
+        view = x[..., y:y + crop, c:c + crop]
+        views.append(view.flip(-1) if v >= 5 else view)
+    return torch.stack(views, dim=1)
 
 
-def teacher_features(teacher: ImageTeacher, images: Tensor, batch_size: int = 16, progress: bool = True) -> Tensor:
-    """Features of the ten views of every image: (N, 10, teacher.dim), computed on the teacher's device."""
+def teacher_features(teacher: ImageTeacher, images: Tensor, view_set: str = "ten", crop: int = VIEW_CROP,
+                     batch_size: int = 16, progress: bool = True) -> Tensor:
+    """Features of the views of every image: (N, V, teacher.dim), computed on the teacher's device."""
     device = next(teacher.parameters()).device
     out = []
     for chunk in tqdm(images.split(batch_size), desc=f"{teacher.name} features", disable=not progress):
-        views = ten_views(chunk.to(device))
-        out.append(teacher(views.flatten(0, 1)).view(len(chunk), 10, -1).cpu())
+        views = make_views(chunk.to(device), view_set, crop)
+        out.append(teacher(views.flatten(0, 1)).view(len(chunk), views.shape[1], -1).cpu())
     return torch.cat(out)
