@@ -1,0 +1,106 @@
+"""Stage one of the two-stage baseline: transcribe spoken captions with the offline recogniser, resumably.
+
+The paper's two-stage system transcribes every spoken caption with DeepSpeech (anchors.md 1.9); here it is
+pocketsphinx (`s2i_lib.asr`). pocketsphinx runs at about 0.13 x real time on one core of the reference CPU
+(0.6 s per built-in caption), so CPU profiles transcribe `per_image` seeded captions of each image instead of
+all ten (a documented deviation). Transcripts are appended to a JSON-lines file one by one, so a killed run
+resumes where it stopped.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .audio import read_wav
+from .data.dataset import utterance_key
+from .data.records import Record
+
+_recognizer = None
+
+
+def _init_worker() -> None:
+    global _recognizer
+    from .asr import Recognizer
+
+    _recognizer = Recognizer()
+
+
+def _transcribe(job: tuple[str, str]) -> tuple[str, str]:
+    key, path = job
+    audio, rate = read_wav(path)
+    return key, _recognizer.transcribe(audio, rate)
+
+
+def caption_subset(records: list[Record], per_image: int | None, seed: int = 0) -> list[tuple[int, int]]:
+    """(record index, caption index) pairs: `per_image` captions drawn without replacement per image, or
+    every caption when `per_image` is None."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for i, record in enumerate(records):
+        n = len(record.wavs)
+        ks = range(n) if per_image is None or per_image >= n else sorted(rng.choice(n, per_image, replace=False))
+        pairs += [(i, int(k)) for k in ks]
+    return pairs
+
+
+def read_transcripts(path: str | Path) -> dict[str, str]:
+    """key -> transcript from a JSON-lines file; a last line cut by a kill is ignored."""
+    path = Path(path)
+    out = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            out[row["key"]] = row["text"]
+    return out
+
+
+def transcribe_captions(records: list[Record], pairs: list[tuple[int, int]], path: str | Path, workers: int = 1,
+                        progress: bool = True) -> dict[str, str]:
+    """Transcripts of the (record, caption) `pairs`, keyed by `utterance_key`; those already in `path` are
+    reused, the others are transcribed on `workers` processes and appended as they finish."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = read_transcripts(path)
+    if path.exists() and path.read_bytes()[-1:] not in (b"", b"\n"):
+        with open(path, "a") as f:          # end a line cut by a kill before appending
+            f.write("\n")
+    jobs = [(utterance_key(records[i], k), str(records[i].wavs[k])) for i, k in pairs]
+    todo = [job for job in jobs if job[0] not in done]
+    pool = get_context("spawn").Pool(workers, initializer=_init_worker) if workers > 1 else None
+    if pool is None:
+        _init_worker()
+    with open(path, "a") as out, pool or nullcontext():
+        results = pool.imap(_transcribe, todo, chunksize=4) if pool else map(_transcribe, todo)
+        for key, text in tqdm(results, total=len(todo), desc="pocketsphinx", disable=not progress):
+            out.write(json.dumps({"key": key, "text": text}) + "\n")
+            out.flush()
+            done[key] = text
+    return {key: done[key] for key, _ in jobs}
+
+
+def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcripts: dict[str, str],
+                 held_out: tuple[str, ...] = ()) -> list[dict]:
+    """Corpus WER of the transcribed captions per voice (voices of `held_out` marked), then over all."""
+    from .asr import word_error_rate
+
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for i, k in pairs:
+        voice = records[i].voices[k] if records[i].voices else "unknown"
+        refs, hyps = groups.setdefault(voice, ([], []))
+        refs.append(records[i].captions[k])
+        hyps.append(transcripts[utterance_key(records[i], k)])
+    rows = [{"voice": v, "held out": v in held_out, "utterances": len(refs), "WER": word_error_rate(refs, hyps)}
+            for v, (refs, hyps) in sorted(groups.items())]
+    all_refs = [r for refs, _ in groups.values() for r in refs]
+    all_hyps = [h for _, hyps in groups.values() for h in hyps]
+    rows.append({"voice": "all", "held out": "", "utterances": len(all_refs),
+                 "WER": word_error_rate(all_refs, all_hyps)})
+    return rows
