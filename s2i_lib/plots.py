@@ -52,3 +52,38 @@ def bar_table(rows: list[dict], label: str, values: list[str], title: str = "", 
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def loss_curves(histories: dict[str, list[dict]], keys: tuple[str, ...] = ("loss",), title: str = ""):
+    """Per-epoch training curves, one panel per run; each of `keys` the run logged is drawn."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(3.6 * len(histories), 2.8), squeeze=False)
+    for ax, (name, history) in zip(axes[0], histories.items()):
+        epochs = [h["epoch"] for h in history]
+        for key in keys:
+            if history and key in history[0]:
+                ax.plot(epochs, [h[key] for h in history], label=key)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def embedding_pca(embeddings: dict[str, np.ndarray], labels: np.ndarray, classes: int = 10):
+    """First two principal components of each system's embeddings (M, D), coloured by class; the first
+    `classes` classes only, so colours stay distinguishable."""
+    keep = np.isin(labels, np.unique(labels)[:classes])
+    fig, axes = plt.subplots(1, len(embeddings), figsize=(3.4 * len(embeddings), 3.2), squeeze=False)
+    for ax, (name, x) in zip(axes[0], embeddings.items()):
+        x = np.asarray(x, dtype=np.float64)[keep]
+        x = x - x.mean(0)
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        xy = x @ vt[:2].T
+        ax.scatter(xy[:, 0], xy[:, 1], c=labels[keep], cmap="tab10", s=6)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig

@@ -29,6 +29,17 @@ def wav_table(records: list[Record]) -> dict[str, Path]:
     return {utterance_key(r, k): w for r in records for k, w in enumerate(r.wavs)}
 
 
+def usable_keys(record: Record, fbanks: FbankCache) -> list[str]:
+    """Cache key of each of the record's captions; an utterance the cache could not use is replaced by the
+    nearest usable caption of the same image (the authors' extraction rule, anchors.md 1.2)."""
+    keys = [utterance_key(record, k) for k in range(len(record.wavs))]
+    ok = [i for i, key in enumerate(keys) if key in fbanks]
+    if not ok:
+        raise ValueError(f"{record.key}: none of its {len(keys)} utterances is usable "
+                         f"(see 'failed' in {fbanks.folder / 'meta.json'})")
+    return [keys[min(ok, key=lambda i: (abs(i - k), i))] for k in range(len(keys))]
+
+
 def bbox_crop(image: Image.Image, bbox: tuple[float, float, float, float]) -> Image.Image:
     """StackGAN-v2's crop: a square of half-side 0.75 * max(w, h) around the box centre, clipped to the image."""
     x, y, w, h = bbox
@@ -67,17 +78,9 @@ class SpeechImageDataset(Dataset):
         self.labels = np.array([r.label for r in records])
         if len(set(self.labels.tolist())) < 2:
             raise ValueError("a wrong-class image needs at least two classes in the split")
-        self.keys = [self._usable_keys(r) for r in records] if fbanks is not None else None
+        self.keys = [usable_keys(r, fbanks) for r in records] if fbanks is not None else None
         self.replaced = 0 if self.keys is None else sum(
             len(r.wavs) - len(set(ks)) for r, ks in zip(records, self.keys))
-
-    def _usable_keys(self, record: Record) -> list[str]:
-        keys = [utterance_key(record, k) for k in range(len(record.wavs))]
-        ok = [i for i, key in enumerate(keys) if key in self.fbanks]
-        if not ok:
-            raise ValueError(f"{record.key}: none of its {len(keys)} utterances is usable "
-                             f"(see 'failed' in {self.fbanks.folder / 'meta.json'})")
-        return [keys[min(ok, key=lambda i: (abs(i - k), i))] for k in range(len(keys))]
 
     def __len__(self) -> int:
         return len(self.records)

@@ -1,7 +1,9 @@
 """Tables that describe a prepared data set: split sizes, voices, utterance lengths (notebook 00)."""
 from __future__ import annotations
 
+import csv
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +20,14 @@ def markdown_table(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def write_csv(rows: list[dict], path: str | Path) -> None:
+    """A list of same-keyed dicts as a CSV file (a table a person can open)."""
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def split_rows(records: dict[str, list[Record]]) -> list[dict]:

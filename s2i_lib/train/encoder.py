@@ -59,7 +59,7 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, config.lr_step_epochs, config.lr_gamma)
-    state = load_checkpoint(out / "last.pt", map_location=device)
+    state = load_checkpoint(out / "last.pt")           # on the CPU: RNG states must stay CPU tensors
     if state is None:
         torch.manual_seed(config.seed)
         start, history = 0, []

@@ -1,0 +1,67 @@
+"""Training items of the encoder stage: one random caption of an image with one random view of its teacher
+feature and the image's class (the authors' `DatasetBase.get_rand`, anchors.md 1.6).
+
+`SpeechPairs` reads the caption as a padded log-Mel spectrogram from the fbank cache; `TextPairs` as padded
+word ids (for the text encoder on ground-truth captions, or on ASR transcripts in the two-stage system).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from ..audio import pad_or_truncate
+from .dataset import usable_keys
+from .fbank_cache import FbankCache
+from .records import Record
+
+
+class _Pairs(Dataset):
+    def __init__(self, labels: list[int], features: Tensor | None):
+        if features is not None and len(features) != len(labels):
+            raise ValueError(f"{len(labels)} images but teacher features for {len(features)}")
+        self.labels, self.features = torch.as_tensor(labels), features
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def _common(self, index: int) -> dict:
+        item = {"label": self.labels[index], "index": index}
+        if self.features is not None:
+            view = int(torch.randint(0, self.features.shape[1], ()))
+            item["image_feature"] = self.features[index, view]
+        return item
+
+
+class SpeechPairs(_Pairs):
+    """Items: speech (n_mels, target_length), n_frames, label, index and, with `features` (N, V, D), the
+    image_feature of one random view."""
+
+    def __init__(self, records: list[Record], fbanks: FbankCache, features: Tensor | None, target_length: int):
+        super().__init__([r.label for r in records], features)
+        self.keys = [usable_keys(r, fbanks) for r in records]
+        self.fbanks, self.target_length = fbanks, target_length
+
+    def __getitem__(self, index: int) -> dict:
+        keys = self.keys[index]
+        spec, n = pad_or_truncate(self.fbanks.get(keys[int(torch.randint(0, len(keys), ()))]), self.target_length)
+        return {"speech": spec, "n_frames": n, **self._common(index)}
+
+
+class TextPairs(_Pairs):
+    """Items: tokens (max_len,) word ids padded with 0, n_tokens, label, index (and image_feature); each image
+    has its own list of captions (ten ground-truth captions, or the few that were transcribed)."""
+
+    def __init__(self, token_ids: list[list[list[int]]], labels: list[int], features: Tensor | None,
+                 max_len: int):
+        super().__init__(labels, features)
+        if any(not captions for captions in token_ids):
+            raise ValueError("every image needs at least one caption")
+        self.token_ids, self.max_len = token_ids, max_len
+
+    def __getitem__(self, index: int) -> dict:
+        captions = self.token_ids[index]
+        ids = captions[int(torch.randint(0, len(captions), ()))][:self.max_len]
+        tokens = torch.zeros(self.max_len, dtype=torch.long)
+        tokens[:len(ids)] = torch.tensor(ids, dtype=torch.long)
+        return {"tokens": tokens, "n_tokens": max(1, len(ids)), **self._common(index)}

@@ -1,0 +1,57 @@
+"""How well caption embeddings find their images' teacher features among unseen classes (paper Table III).
+
+The authors' `EvalClass.eval_class` (anchors.md 1.7): class centres are the means of the speech embeddings
+of each test class; an image is classified by the largest dot product between its teacher feature and the
+centres ("accuracy"); "AP@50" is, per class, the fraction of that class's images among the 50 images scoring
+highest against its centre, averaged over classes (at most images-per-class / 50 when classes are smaller
+than 50). Speech-to-image recall@k ranks every test image's teacher feature by dot product with each caption
+embedding and counts the caption's own image within the top k.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def class_centres(embeddings: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+    """(classes (C,), centres (C, D)): the mean embedding of each label. `embeddings` (M, D)."""
+    classes = torch.unique(labels)
+    return classes, torch.stack([embeddings[labels == c].mean(0) for c in classes])
+
+
+def class_centre_accuracy(embeddings: Tensor, embedding_labels: Tensor, image_features: Tensor,
+                          image_labels: Tensor) -> float:
+    """Fraction of images whose teacher feature scores highest with its own class's centre."""
+    classes, centres = class_centres(embeddings, embedding_labels)
+    predicted = classes[(image_features @ centres.T).argmax(1)]
+    return float((predicted == image_labels).double().mean())
+
+
+def precision_at_k(embeddings: Tensor, embedding_labels: Tensor, image_features: Tensor, image_labels: Tensor,
+                   k: int = 50) -> float:
+    """The authors' AP@k: per class centre, the share of its class among the k top-scoring images; mean."""
+    classes, centres = class_centres(embeddings, embedding_labels)
+    top = (centres @ image_features.T).topk(min(k, len(image_features)), dim=1).indices
+    return float((image_labels[top] == classes[:, None]).double().mean())
+
+
+def speech_to_image_recall(embeddings: Tensor, image_index: Tensor, image_features: Tensor,
+                           ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, float]:
+    """Recall@k of caption -> image retrieval by dot product; `image_index[m]` is caption m's image."""
+    scores = embeddings.double() @ image_features.double().T
+    own = scores.gather(1, image_index[:, None].long())
+    rank = 1 + (scores > own).sum(dim=1)
+    return {f"R@{k}": float((rank <= k).double().mean()) for k in ks}
+
+
+def retrieval_table(embeddings: Tensor, labels: Tensor, image_features: Tensor) -> dict[str, float]:
+    """All retrieval numbers for per-image caption embeddings (N, K, D) with image labels (N,) and teacher
+    features (N, D) of the same images."""
+    n, k, _ = embeddings.shape
+    flat, flat_labels = embeddings.reshape(n * k, -1), labels.repeat_interleave(k)
+    per_class = int(np.bincount(labels.numpy()).max())
+    return {"class-centre acc": class_centre_accuracy(flat, flat_labels, image_features, labels),
+            "AP@50": precision_at_k(flat, flat_labels, image_features, labels, 50),
+            f"AP@{per_class}": precision_at_k(flat, flat_labels, image_features, labels, per_class),
+            **speech_to_image_recall(flat, torch.arange(n).repeat_interleave(k), image_features)}
