@@ -1,0 +1,125 @@
+"""Time one StackGAN-v2 training iteration (every D, then G, then the EMA; `s2i_lib.train.gan.train_step`) for the
+"default" and "paper" GAN profiles at batch 24, comparing in the same run, on the same modules, batch and seed:
+
+- eager: fp32, contiguous tensors, no autocast;
+- optimised: bf16 autocast, plus channels_last on CUDA (train_gan's CUDA default). On CPU channels_last did not
+  help (measured on the 2-core AVX-512-BF16 machine), so the CPU path is bf16 autocast alone, which train_gan uses
+  only when asked (`GANTrainConfig(amp=True, channels_last=False)`).
+
+The time of a path is the best of `--iterations` steps (CUDA: after one untimed warm-up step). The first step of
+each path starts from the same weights with the same noise; its D and G losses must be "within noise": the
+larger of their differences from the eager losses below the smaller change of the eager losses under another
+noise seed. Prints a markdown table and writes results/gan_step_benchmark.csv.
+
+    python benchmarks/gan_step.py --iterations 5 [--threads 2] [--profiles default paper] [--devices cpu cuda]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import time
+from pathlib import Path
+
+import torch
+
+from s2i_lib.models.stackgan import GANConfig, Generator, gan_config, make_discriminators
+from s2i_lib.train.gan import Precision, ema_update, train_step
+
+EMBEDDING_DIM = {"default": 1280, "paper": 1024}     # EfficientNet-Lite0 teacher / the authors' GoogLeNet
+RESULTS = Path(__file__).resolve().parent.parent / "results" / "gan_step_benchmark.csv"
+
+
+def make_batch(config: GANConfig, batch_size: int, seed: int = 0) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    images = [[torch.rand(batch_size, 3, s, s, generator=g) * 2 - 1 for s in config.image_sizes] for _ in range(2)]
+    return {"image": images[0], "wrong_image": images[1], "label": torch.randint(0, 4, (batch_size,), generator=g),
+            "embedding": torch.randn(batch_size, config.embedding_dim, generator=g)}
+
+
+def run_path(config: GANConfig, init: dict, batch: dict, precision: Precision, iterations: int,
+             seed: int) -> tuple[dict, float]:
+    """(losses of the first step, best seconds per step) for fresh copies of the initial nets."""
+    with torch.device("meta"):
+        netG, netsD = Generator(config), make_discriminators(config)
+    netG.load_state_dict(copy.deepcopy(init["G"]), assign=True)
+    netsD.load_state_dict(copy.deepcopy(init["D"]), assign=True)
+    netG, netsD = precision.model(netG), precision.model(netsD)
+    ema = copy.deepcopy(netG).requires_grad_(False)
+    opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opts_d = [torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)) for d in netsD]
+    cuda = precision.device.type == "cuda"
+    torch.manual_seed(seed)
+
+    def step() -> tuple[dict, float]:
+        if cuda:
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+        ema_update(ema, netG, 0.999)
+        if cuda:
+            torch.cuda.synchronize()
+        return logs, time.perf_counter() - start
+
+    first, seconds = step()
+    times = [seconds] if not cuda else []
+    times += [step()[1] for _ in range(iterations - len(times))]
+    return first, min(times)
+
+
+def benchmark(device: torch.device, profile: str, batch_size: int, iterations: int) -> list[dict]:
+    config = gan_config(profile, EMBEDDING_DIM[profile])
+    torch.manual_seed(0)
+    netG, netsD = Generator(config), make_discriminators(config)
+    init = {"G": netG.state_dict(), "D": netsD.state_dict()}
+    batch = make_batch(config, batch_size)
+    cuda = device.type == "cuda"
+    paths = {"eager fp32": Precision(device),
+             "optimised": Precision(device, torch.bfloat16, channels_last=cuda)}
+    results = {name: run_path(config, init, batch, p, iterations, seed=1) for name, p in paths.items()}
+    other_seed, _ = run_path(config, init, batch, paths["eager fp32"], 1, seed=2)
+    eager, t_eager = results["eager fp32"]
+    rows = []
+    for name, (first, seconds) in results.items():
+        p = paths[name]
+        diff = max(abs(first[k] - eager[k]) for k in ("d_loss", "g_loss"))
+        noise = min(abs(other_seed[k] - eager[k]) for k in ("d_loss", "g_loss"))
+        rows.append({"device": torch.cuda.get_device_name(device) if cuda else f"cpu ({torch.get_num_threads()} thr)",
+                     "profile": profile, "sizes": "/".join(map(str, config.image_sizes)), "batch": batch_size,
+                     "path": name, "autocast": str(p.dtype).replace("torch.", "") if p.dtype else "off",
+                     "channels_last": p.channels_last, "s_per_iteration": round(seconds, 4),
+                     "images_per_s": round(batch_size / seconds, 2), "speedup": round(t_eager / seconds, 2),
+                     "first_d_loss": round(first["d_loss"], 4), "first_g_loss": round(first["g_loss"], 4),
+                     "loss_diff": round(diff, 4), "loss_noise": round(noise, 4), "within_noise": diff < noise})
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--iterations", type=int, default=5, help="timed steps per path (best one counts)")
+    p.add_argument("--batch-size", type=int, default=24)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--profiles", nargs="+", default=["default", "paper"], choices=sorted(EMBEDDING_DIM))
+    p.add_argument("--devices", nargs="+", default=["cpu", "cuda"], choices=["cpu", "cuda"])
+    p.add_argument("--out", type=Path, default=RESULTS)
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = [torch.device(d) for d in args.devices if d == "cpu" or torch.cuda.is_available()]
+    rows = [row for d in devices for profile in args.profiles
+            for row in benchmark(d, profile, args.batch_size, args.iterations)]
+    columns = ["device", "profile", "sizes", "batch", "path", "autocast", "channels_last", "s_per_iteration",
+               "images_per_s", "speedup", "loss_diff", "loss_noise", "within_noise"]
+    print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    for row in rows:
+        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,322 @@
+"""The StackGAN-v2 training loop (anchors.md 2.3) on speech embeddings, with the authors' data rules (1.8).
+
+Each iteration draws one batch, generates once, updates every D (on real / wrong / fake images, conditioned on
+the detached CA mean mu), then G (adversarial terms of all scales + kl_coeff * KL, plus the class-aware loss
+when on), then the EMA copy of G: avg = d * avg + (1 - d) * theta over the parameters (G's BatchNorm statistics
+are copied, as StackGAN-v2's `load_params` leaves them). Adam(lr 2e-4, betas (0.5, 0.999)) for G and each D.
+
+Data order: epoch e visits a permutation of the data set seeded by (seed, e), cut to whole batches (drop_last);
+every item's own random draws (crop, flip, wrong image, caption) use torch's CPU generator seeded by
+(seed, sample number). So the data of every iteration is a function of the seed alone, whatever the number of
+workers, and a run can stop and resume at any iteration.
+
+Files in `out_dir`: `last.pt` (G, EMA G, Ds, optimisers, iteration, history, random state, both configs),
+written atomically every `snapshot_every` iterations and when the call ends; `loss_log.csv` (means over
+`log_every` iterations); `samples/iter_XXXXXX.png` every `sample_every` iterations: real images of the first
+items, then the EMA generator's images of each branch for their embeddings with fixed noise.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.utils.data import DataLoader, Dataset
+from torchvision.utils import make_grid, save_image
+from tqdm.auto import tqdm
+
+from ..gan_losses import class_aware_loss, discriminator_loss, generator_adversarial_loss, kl_loss
+from ..models.stackgan import GANConfig, Generator, make_discriminators
+from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .encoder import write_log
+
+# Fields that do not change the trained weights: a run may be resumed with other values.
+RESUMABLE_CHANGES = ("iterations", "snapshot_every", "sample_every", "num_workers")
+
+
+class ConditionedImages(Dataset):
+    """Items of a `SpeechImageDataset` built with `fbanks=None` (image and wrong_image as lists over its image
+    sizes, label, index) plus `embedding`: one of the image's K caption embeddings, drawn uniformly for every
+    item as the authors do (anchors.md 1.8), and `caption`, its number k. `embeddings` is (N, K, D), aligned
+    with `base.records`."""
+
+    def __init__(self, base: Dataset, embeddings: Tensor):
+        if getattr(base, "fbanks", None) is not None:
+            raise ValueError("build the base dataset with fbanks=None: the GAN reads embeddings, not speech")
+        if embeddings.dim() != 3 or len(embeddings) != len(base):
+            raise ValueError(f"embeddings must be (N={len(base)}, K, D), not {tuple(embeddings.shape)}")
+        self.base, self.embeddings = base, embeddings.float()
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, index: int) -> dict:
+        item = dict(self.base[index])
+        for name in ("image", "wrong_image"):
+            if torch.is_tensor(item[name]):
+                item[name] = [item[name]]
+        k = int(torch.randint(0, self.embeddings.shape[1], ()))
+        item["embedding"], item["caption"] = self.embeddings[index, k], k
+        return item
+
+
+@dataclass(frozen=True)
+class GANTrainConfig:
+    iterations: int = 220_000          # the authors' netG_220000 (anchors.md 1.8)
+    batch_size: int = 24
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    ema_decay: float = 0.999
+    seed: int = 1234
+    snapshot_every: int = 2000
+    sample_every: int = 2000
+    log_every: int = 100
+    num_workers: int = 0
+    amp: bool | None = None            # autocast; None = on for CUDA only
+    amp_dtype: str = "bfloat16"        # or "float16" (with a GradScaler)
+    channels_last: bool | None = None  # None = on for CUDA only
+
+
+@dataclass
+class Precision:
+    """How a step runs: autocast dtype (None = fp32), memory format, and the GradScaler fp16 needs."""
+    device: torch.device
+    dtype: torch.dtype | None = None
+    channels_last: bool = False
+    scaler: torch.amp.GradScaler | None = None
+
+    @classmethod
+    def for_training(cls, config: GANTrainConfig, device: torch.device) -> Precision:
+        cuda = device.type == "cuda"
+        amp = cuda if config.amp is None else config.amp
+        dtype = getattr(torch, config.amp_dtype) if amp else None
+        scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None
+        return cls(device, dtype, cuda if config.channels_last is None else config.channels_last, scaler)
+
+    def autocast(self):
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
+    def images(self, x: Tensor) -> Tensor:
+        x = x.to(self.device, non_blocking=True)
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
+    def model(self, module: nn.Module) -> nn.Module:
+        module.to(self.device)
+        return module.to(memory_format=torch.channels_last) if self.channels_last else module
+
+    def backward_step(self, loss: Tensor, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        if self.scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(opt)
+
+
+def train_step(netG: Generator, netsD: nn.ModuleList, opt_g: torch.optim.Optimizer, opts_d: list,
+               batch: dict, config: GANConfig, precision: Precision) -> dict[str, float]:
+    """One StackGAN-v2 iteration (all Ds, then G; the EMA update is the caller's). Returns the losses."""
+    real = [precision.images(x) for x in batch["image"]]
+    wrong = [precision.images(x) for x in batch["wrong_image"]]
+    embedding = batch["embedding"].to(precision.device, non_blocking=True)
+    z = torch.randn(len(embedding), config.z_dim, device=precision.device)
+    with precision.autocast():
+        fakes, mu, logvar = netG(z, embedding)
+    logs = {}
+    for i, (netD, opt) in enumerate(zip(netsD, opts_d)):
+        with precision.autocast():
+            c = mu.detach()
+            err_d = discriminator_loss(netD(real[i], c), netD(wrong[i], c), netD(fakes[i].detach(), c),
+                                       config.uncond_coeff)
+        precision.backward_step(err_d, opt)
+        logs[f"d{i}"] = err_d.detach()
+    netsD.requires_grad_(False)        # StackGAN-v2 computes D's weight gradients here and discards them
+    with precision.autocast():
+        err_g = torch.zeros((), device=precision.device)
+        for i, netD in enumerate(netsD):
+            out = netD(fakes[i], mu)                 # mu not detached here, as StackGAN-v2's train_Gnet
+            adv = generator_adversarial_loss(out, config.uncond_coeff)
+            logs[f"g{i}"] = adv.detach()
+            err_g = err_g + adv
+            if config.class_aware:
+                cal = class_aware_loss(out.code, batch["label"].to(precision.device))
+                logs["cal"] = logs.get("cal", 0.0) + cal.detach()
+                err_g = err_g + cal
+        kl = kl_loss(mu, logvar)
+        err_g = err_g + config.kl_coeff * kl
+    precision.backward_step(err_g, opt_g)
+    netsD.requires_grad_(True)
+    if precision.scaler is not None:
+        precision.scaler.update()
+    logs["kl"] = kl.detach()
+    logs["d_loss"] = sum(logs[f"d{i}"] for i in range(len(netsD)))
+    logs["g_loss"] = err_g.detach()
+    names = sorted(logs)
+    return dict(zip(names, torch.stack([logs[n].float() for n in names]).tolist()))
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """avg = decay * avg + (1 - decay) * theta for every parameter; buffers (BN statistics) are copied."""
+    for avg, p in zip(ema.parameters(), model.parameters()):
+        avg.mul_(decay).add_(p, alpha=1 - decay)
+    for avg, b in zip(ema.buffers(), model.buffers()):
+        avg.copy_(b)
+
+
+def seeded_item(dataset: Dataset, index: int, seed: int) -> dict:
+    """dataset[index] with torch's CPU generator seeded by `seed` for its random draws, then restored."""
+    state = torch.get_rng_state()
+    torch.default_generator.manual_seed(seed)
+    try:
+        return dataset[index]
+    finally:
+        torch.set_rng_state(state)
+
+
+class SampleStream(Dataset):
+    """Sample number g of the endless run -> its item (see the module docstring)."""
+
+    def __init__(self, dataset: Dataset, batch_size: int, seed: int):
+        if len(dataset) < batch_size:
+            raise ValueError(f"the data set has {len(dataset)} items, fewer than one batch of {batch_size}")
+        self.dataset, self.seed = dataset, seed
+        self.per_epoch = len(dataset) // batch_size * batch_size
+        self._epoch, self._order = -1, None
+
+    def __getitem__(self, g: int) -> dict:
+        epoch = g // self.per_epoch
+        if epoch != self._epoch:
+            shuffle = torch.Generator().manual_seed(self.seed * 100003 + epoch)
+            self._epoch, self._order = epoch, torch.randperm(len(self.dataset), generator=shuffle)
+        index = int(self._order[g % self.per_epoch])
+        return seeded_item(self.dataset, index, self.seed * 1_000_003 + g)
+
+
+def fixed_samples(dataset: Dataset, config: GANConfig, seed: int, n: int = 8) -> dict[str, Tensor]:
+    """The sample grid's inputs: the first n items' largest real image and embedding, and fixed z and eps."""
+    items = [seeded_item(dataset, i, seed) for i in range(min(n, len(dataset)))]
+    noise = torch.Generator().manual_seed(seed)
+    return {"real": torch.stack([it["image"][-1] for it in items]),
+            "embedding": torch.stack([it["embedding"] for it in items]),
+            "z": torch.randn(len(items), config.z_dim, generator=noise),
+            "eps": torch.randn(len(items), config.condition_dim, generator=noise)}
+
+
+@torch.no_grad()
+def save_sample_grid(netG: Generator, fixed: dict[str, Tensor], path: Path) -> None:
+    """Rows: real images, then each branch of `netG` (upsampled to the largest size); PNG written atomically."""
+    device = next(netG.parameters()).device
+    images, _, _ = netG(fixed["z"].to(device), fixed["embedding"].to(device), fixed["eps"].to(device))
+    size = fixed["real"].shape[-1]
+    rows = [fixed["real"]] + [F.interpolate(x.float().cpu(), size=size, mode="nearest") for x in images]
+    grid = make_grid(torch.cat(rows).add(1).div(2).clamp(0, 1), nrow=len(fixed["real"]), padding=2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_image(grid, tmp, format="png")
+    os.replace(tmp, path)
+
+
+def _check_resume(path: Path, state: dict, config: GANConfig, train_cfg: GANTrainConfig) -> None:
+    old = {k: v for k, v in state["train_config"].items() if k not in RESUMABLE_CHANGES}
+    new = {k: v for k, v in asdict(train_cfg).items() if k not in RESUMABLE_CHANGES}
+    if state["config"] != asdict(config) or old != new:
+        raise ValueError(f"{path} was trained with {state['config']} and {state['train_config']}, not "
+                         f"{asdict(config)} and {asdict(train_cfg)}; use another out_dir or the same configuration "
+                         f"(only {', '.join(RESUMABLE_CHANGES)} may change)")
+
+
+def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, out_dir: str | Path,
+              device: str | torch.device = "cpu", progress: bool = True,
+              stop_after_iterations: int | None = None) -> list[dict]:
+    """Train (or resume training) StackGAN-v2 on `dataset`; returns the loss history (one row per `log_every`
+    iterations, and one for the last iteration of the run).
+
+    Items must be dicts with `image` and `wrong_image` (lists of (3, s, s) tensors in [-1, 1] for
+    `config.image_sizes`), `embedding` (D,) and `label`, as `ConditionedImages` gives. `stop_after_iterations`
+    ends this call early (the run stays resumable), e.g. to split a long run into sessions.
+    """
+    out, device = Path(out_dir), torch.device(device)
+    precision = Precision.for_training(train_cfg, device)
+    state = load_checkpoint(out / "last.pt")            # on the CPU: the random states must stay there
+    if state is None:
+        torch.manual_seed(train_cfg.seed)
+    else:
+        _check_resume(out / "last.pt", state, config, train_cfg)
+    netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
+    ema = copy.deepcopy(netG).eval().requires_grad_(False)
+    opt_g = torch.optim.Adam(netG.parameters(), lr=train_cfg.lr, betas=train_cfg.betas)
+    opts_d = [torch.optim.Adam(d.parameters(), lr=train_cfg.lr, betas=train_cfg.betas) for d in netsD]
+    start, history, sums, n_sums = 0, [], {}, 0
+    if state is not None:
+        netG.load_state_dict(state["generator"])
+        ema.load_state_dict(state["ema_generator"])
+        netsD.load_state_dict(state["discriminators"])
+        opt_g.load_state_dict(state["opt_g"])
+        for opt, sd in zip(opts_d, state["opts_d"]):
+            opt.load_state_dict(sd)
+        if precision.scaler is not None and state["scaler"] is not None:
+            precision.scaler.load_state_dict(state["scaler"])
+        set_rng_state(state["rng"])
+        start, history, sums, n_sums = state["iteration"], state["history"], state["log_sums"], state["log_count"]
+
+    sizes = tuple(x.shape[-1] for x in seeded_item(dataset, 0, train_cfg.seed)["image"])
+    if sizes != config.image_sizes:
+        raise ValueError(f"the data set's image sizes {sizes} are not the generator's {config.image_sizes}")
+    fixed = fixed_samples(dataset, config, train_cfg.seed)
+    end = train_cfg.iterations if stop_after_iterations is None else min(train_cfg.iterations,
+                                                                          start + stop_after_iterations)
+    bs = train_cfg.batch_size
+    loader = DataLoader(SampleStream(dataset, bs, train_cfg.seed), bs, sampler=range(start * bs, end * bs),
+                        num_workers=train_cfg.num_workers, generator=torch.Generator().manual_seed(train_cfg.seed),
+                        pin_memory=device.type == "cuda")
+
+    def save(iteration: int) -> None:
+        save_checkpoint(out / "last.pt", {
+            "generator": netG.state_dict(), "ema_generator": ema.state_dict(), "discriminators": netsD.state_dict(),
+            "opt_g": opt_g.state_dict(), "opts_d": [o.state_dict() for o in opts_d],
+            "scaler": None if precision.scaler is None else precision.scaler.state_dict(),
+            "iteration": iteration, "history": history, "log_sums": sums, "log_count": n_sums,
+            "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg)})
+        if history:
+            write_log(out / "loss_log.csv", history)
+
+    netG.train()
+    netsD.train()
+    bar = tqdm(total=train_cfg.iterations, initial=start, desc="StackGAN-v2", disable=not progress)
+    for iteration, batch in enumerate(loader, start + 1):
+        logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+        ema_update(ema, netG, train_cfg.ema_decay)
+        sums, n_sums = {k: sums.get(k, 0.0) + v for k, v in logs.items()}, n_sums + 1
+        if iteration % train_cfg.log_every == 0 or iteration == train_cfg.iterations:
+            history.append({"iteration": iteration, **{k: v / n_sums for k, v in sums.items()}})
+            sums, n_sums = {}, 0
+        if iteration % train_cfg.sample_every == 0:
+            save_sample_grid(ema, fixed, out / "samples" / f"iter_{iteration:06d}.png")
+        if iteration % train_cfg.snapshot_every == 0 and iteration != end:
+            save(iteration)
+        bar.update()
+        bar.set_postfix(D=f"{logs['d_loss']:.3f}", G=f"{logs['g_loss']:.3f}")
+    bar.close()
+    if end > start:
+        save(end)
+    return history
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Generator:
+    """The EMA generator of a `train_gan` checkpoint (what StackGAN-v2 snapshots and evaluates), in eval mode."""
+    state = load_checkpoint(path, map_location=device)
+    if state is None:
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    with torch.device("meta"):                       # skip the random init the weights replace
+        netG = Generator(GANConfig(**state["config"]))
+    netG.load_state_dict(state["ema_generator"], assign=True)
+    return netG.to(device).eval()

@@ -1,0 +1,148 @@
+"""The GAN stage: resumable training, the embedding-conditioned data set, generation and the authors' PNG names."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+from s2i_lib.data.dataset import SpeechImageDataset
+from s2i_lib.data.records import Record
+from s2i_lib.generate import generate, save_pngs
+from s2i_lib.models.stackgan import GANConfig, Generator
+from s2i_lib.train.checkpoint import load_checkpoint
+from s2i_lib.train.gan import ConditionedImages, GANTrainConfig, load_generator, train_gan
+
+CONFIG = GANConfig(embedding_dim=12, condition_dim=8, z_dim=10, gf_dim=4, df_dim=4, branches=2, base_size=32,
+                   class_aware=True)
+TRAIN = GANTrainConfig(iterations=5, batch_size=4, seed=3, snapshot_every=2, sample_every=2, log_every=2)
+
+
+class Toy(Dataset):
+    """Random images at 32 and 64 px with a random flip (so items use the random generator) and embeddings."""
+
+    def __init__(self, n=10):
+        g = torch.Generator().manual_seed(0)
+        self.images = [torch.rand(n, 3, s, s, generator=g) * 2 - 1 for s in (32, 64)]
+        self.embeddings = torch.randn(n, 12, generator=g)
+        self.labels = torch.arange(n) % 3
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        flip = bool(torch.rand(()) < 0.5)
+        images = [x[i].flip(-1) if flip else x[i] for x in self.images]
+        wrong = (i + 1) % len(self)
+        return {"image": images, "wrong_image": [x[wrong] for x in self.images], "embedding": self.embeddings[i],
+                "label": self.labels[i]}
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path):
+    history = train_gan(CONFIG, TRAIN, Toy(), tmp_path / "a", progress=False)
+    assert [h["iteration"] for h in history] == [2, 4, 5]
+    assert {"d_loss", "g_loss", "kl", "cal", "d0", "d1", "g0", "g1"} <= set(history[0])
+    train_gan(CONFIG, TRAIN, Toy(), tmp_path / "b", progress=False, stop_after_iterations=3)
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["iteration"] == 3           # mid log window, mid epoch
+    workers = GANTrainConfig(**{**TRAIN.__dict__, "num_workers": 2})     # the data do not depend on the workers
+    history_b = train_gan(CONFIG, workers, Toy(), tmp_path / "b", progress=False)
+    a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
+    for name in ("generator", "ema_generator", "discriminators"):
+        for p, q in zip(a[name].values(), b[name].values()):
+            torch.testing.assert_close(p, q, rtol=0, atol=0)
+    assert history_b == history and b["iteration"] == 5
+    assert not torch.equal(a["generator"]["to_image.1.0.weight"], a["ema_generator"]["to_image.1.0.weight"])
+    with open(tmp_path / "b" / "loss_log.csv") as f:
+        assert [int(r["iteration"]) for r in csv.DictReader(f)] == [2, 4, 5]
+    for run in ("a", "b"):
+        assert sorted(p.name for p in (tmp_path / run / "samples").iterdir()) == ["iter_000002.png", "iter_000004.png"]
+    grid = Image.open(tmp_path / "a" / "samples" / "iter_000004.png")
+    assert grid.size == (8 * 66 + 2, 3 * 66 + 2)                  # 8 items; rows: real, branch 1, branch 2
+
+
+def test_mixed_precision_channels_last_run_resumes_exactly(tmp_path):
+    fp16 = GANTrainConfig(**{**TRAIN.__dict__, "iterations": 3, "amp": True, "amp_dtype": "float16",
+                             "channels_last": True})                          # autocast + GradScaler, as on CUDA
+    history = train_gan(CONFIG, fp16, Toy(), tmp_path / "a", progress=False)
+    train_gan(CONFIG, fp16, Toy(), tmp_path / "b", progress=False, stop_after_iterations=2)
+    assert train_gan(CONFIG, fp16, Toy(), tmp_path / "b", progress=False) == history
+    a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
+    assert a["scaler"] is not None and a["scaler"]["scale"] == b["scaler"]["scale"]
+    for p, q in zip(a["ema_generator"].values(), b["ema_generator"].values()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    assert all(np.isfinite(v) for v in history[-1].values())
+
+
+def test_resume_with_another_configuration_is_refused(tmp_path):
+    train_gan(CONFIG, TRAIN, Toy(), tmp_path, progress=False, stop_after_iterations=1)
+    with pytest.raises(ValueError, match=r"last\.pt was trained with"):
+        train_gan(CONFIG, GANTrainConfig(iterations=5, batch_size=4, seed=4), Toy(), tmp_path, progress=False)
+    with pytest.raises(ValueError, match=r"last\.pt was trained with"):
+        train_gan(GANConfig(**{**CONFIG.__dict__, "kl_coeff": 1.0}), TRAIN, Toy(), tmp_path, progress=False)
+    longer = GANTrainConfig(**{**TRAIN.__dict__, "iterations": 2, "sample_every": 100})   # may change
+    assert train_gan(CONFIG, longer, Toy(), tmp_path, progress=False)[-1]["iteration"] == 2
+
+
+def test_image_sizes_must_match_the_generator(tmp_path):
+    with pytest.raises(ValueError, match=r"image sizes \(32, 64\)"):
+        train_gan(GANConfig(**{**CONFIG.__dict__, "branches": 1, "base_size": 64}), TRAIN, Toy(), tmp_path,
+                  progress=False)
+
+
+def test_conditioned_images_draws_one_caption_embedding(tmp_path):
+    records = []
+    for i in range(4):
+        path = tmp_path / f"{i}.png"
+        Image.fromarray(np.full((20, 30, 3), 60 * i, np.uint8)).save(path)
+        records.append(Record(key=f"c{i % 2}/{i}", image=path, label=i % 2, class_name=f"c{i % 2}", split="train"))
+    embeddings = torch.randn(4, 3, 5)
+    data = ConditionedImages(SpeechImageDataset(records, None, image_sizes=(16, 32)), embeddings)
+    torch.manual_seed(0)
+    items = [data[1] for _ in range(30)]
+    assert {it["caption"] for it in items} == {0, 1, 2}
+    assert all(torch.equal(it["embedding"], embeddings[1, it["caption"]]) for it in items)
+    assert [x.shape[-1] for x in items[0]["image"]] == [16, 32] and items[0]["label"] == 1
+    single = ConditionedImages(SpeechImageDataset(records, None, image_sizes=(16,)), embeddings)[0]
+    assert isinstance(single["image"], list) and isinstance(single["wrong_image"], list)
+    with pytest.raises(ValueError, match="embeddings must be"):
+        ConditionedImages(SpeechImageDataset(records, None), embeddings[:3])
+
+
+def test_generate_is_deterministic_with_fresh_noise_per_caption():
+    torch.manual_seed(0)
+    netG = Generator(CONFIG)
+    embeddings = torch.randn(3, 1, 12).expand(3, 2, 12)       # both captions of an image say the same thing
+    images = generate(netG, embeddings, seed=1, batch_size=4, progress=False)
+    assert images.shape == (3, 2, 1, 3, 64, 64) and images.dtype == torch.uint8
+    assert torch.equal(images, generate(netG, embeddings, seed=1, batch_size=4, progress=False))
+    assert not torch.equal(images, generate(netG, embeddings, seed=2, batch_size=4, progress=False))
+    assert not torch.equal(images[:, 0], images[:, 1])          # same embedding, new noise for each caption
+    one_by_one = generate(netG, embeddings, seed=1, batch_size=1, progress=False)
+    assert (one_by_one.int() - images.int()).abs().max() <= 1   # batching changes nothing but float rounding
+    two = generate(netG, embeddings, seed=1, samples_per_caption=2, all_branches=True, progress=False)
+    assert [x.shape for x in two] == [(3, 2, 2, 3, 32, 32), (3, 2, 2, 3, 64, 64)]
+    assert not torch.equal(two[1][:, :, 0], two[1][:, :, 1])
+
+
+def test_load_generator_returns_the_ema_weights(tmp_path):
+    train_gan(CONFIG, TRAIN, Toy(), tmp_path, progress=False, stop_after_iterations=1)
+    netG = load_generator(tmp_path / "last.pt")
+    ema = load_checkpoint(tmp_path / "last.pt")["ema_generator"]
+    assert not netG.training and netG.config == CONFIG
+    for name, value in netG.state_dict().items():
+        torch.testing.assert_close(value, ema[name])
+    with pytest.raises(FileNotFoundError):
+        load_generator(tmp_path / "missing.pt")
+
+
+def test_save_pngs_uses_the_authors_names(tmp_path):
+    images = torch.randint(0, 256, (2, 2, 1, 3, 8, 8), dtype=torch.uint8)
+    paths = save_pngs(images, ["001.Black_footed_Albatross/img_1", "b"], tmp_path, size=256, progress=False)
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
+        "001.Black_footed_Albatross/img_1_256_sentence0_0.png", "001.Black_footed_Albatross/img_1_256_sentence1_0.png",
+        "b_256_sentence0_0.png", "b_256_sentence1_0.png"]
+    back = torch.from_numpy(np.array(Image.open(paths[1]))).permute(2, 0, 1)
+    assert torch.equal(back, images[0, 1, 0])
