@@ -1,0 +1,75 @@
+"""GAN stage helpers: profiles build valid configs, the shuffled control, and the condition-following score."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from s2i_lib.gan_stage import GAN_STAGE, condition_following, derangement
+
+
+@pytest.mark.parametrize("profile", sorted(GAN_STAGE))
+def test_every_profile_builds_a_gan_and_a_training_config(profile):
+    stage = GAN_STAGE[profile]
+    config = stage.gan_config(1280)
+    assert config.embedding_dim == 1280 and 1 <= config.branches <= 3
+    assert stage.train_config().iterations == stage.iterations
+    assert stage.gan_config(1024, branches=1).branches == 1
+
+
+def test_paper_profile_is_stackgan_v2s_three_scales():
+    config = GAN_STAGE["paper"].gan_config(1024)
+    assert config.image_sizes == (64, 128, 256) and config.gf_dim == config.df_dim == 64
+    assert GAN_STAGE["paper"].train_config().batch_size == 24
+
+
+def test_derangement_moves_every_index():
+    for n in (2, 3, 10, 101):
+        order = derangement(n, seed=n)
+        assert sorted(order.tolist()) == list(range(n)) and not (order == np.arange(n)).any()
+
+
+class ColourGenerator(nn.Module):
+    """Paints the whole image with the first three numbers of its condition (a perfect conditional G)."""
+
+    config = SimpleNamespace(z_dim=2, condition_dim=2, branches=1)
+
+    def forward(self, z, embedding, eps):
+        return [embedding[:, :3, None, None].expand(-1, 3, 8, 8) * 2 - 1], None, None
+
+
+class ColourReader(nn.Module):
+    """Reads the dominant channel as red / green / blue."""
+
+    attribute_values = {"colour": ("red", "green", "blue")}
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def forward(self, images):
+        return {"colour": images.mean(dim=(2, 3))}
+
+
+def test_condition_following_separates_a_conditional_generator_from_the_control():
+    colours = ["red", "green", "blue"] * 4
+    embeddings = torch.stack([torch.eye(3)[("red", "green", "blue").index(c)] for c in colours])[:, None, :]
+    embeddings = embeddings.repeat(1, 2, 1)                     # two captions per image
+    targets = [[{"colour": c}, {"colour": c}] for c in colours]
+    out = condition_following(ColourGenerator(), ColourReader(), embeddings, targets, seed=0)
+    assert out["matched"]["overall"] == 1.0
+    assert out["shuffled"]["overall"] < 0.6
+
+
+def test_condition_following_scores_a_generator_that_ignores_its_condition_the_same_on_both():
+    class Constant(ColourGenerator):
+        def forward(self, z, embedding, eps):
+            return [torch.ones(len(embedding), 3, 8, 8) * torch.tensor([1.0, -1, -1])[:, None, None]], None, None
+
+    colours = ["red", "green", "blue"] * 4
+    embeddings = torch.randn(12, 1, 3)
+    out = condition_following(Constant(), ColourReader(), embeddings, [[{"colour": c}] for c in colours], seed=0)
+    assert out["matched"]["overall"] == out["shuffled"]["overall"] == pytest.approx(1 / 3)
