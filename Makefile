@@ -31,11 +31,15 @@ data: setup
 	$(PY) -m s2i_lib.data.prepare --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) \
 	    $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
 
-# Stages that exist so far: 00_data. Later notebooks (01_encoder ... 03_table2) join this target as they land.
+# Stages that exist so far: data, encoders, GAN (conditioned on the TSL embeddings). The Table II notebook
+# (every system's GAN plus FID / KID / score) joins this target when it lands.
+NOTEBOOKS := 00_data 01_encoder 02_gan
+
 reproduce-table2: setup
-	$(PAPERMILL) notebooks/00_data.ipynb $(EXECUTED)/00_data_$(DATASET)_$(PROFILE).ipynb
-	@echo "reproduce-table2: stopped after 00_data, the only stage that exists yet (speech encoder, GAN and"
-	@echo "metrics notebooks are still to come); executed notebook: $(EXECUTED)/00_data_$(DATASET)_$(PROFILE).ipynb"
+	@for nb in $(NOTEBOOKS); do \
+	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$${nb}_$(DATASET)_$(PROFILE).ipynb || exit 1; done
+	@echo "reproduce-table2: ran $(NOTEBOOKS); executed notebooks in $(EXECUTED)/. The Table II notebook"
+	@echo "(GANs for every system, FID / KID / score) is still to come."
 
 test: unit nbval
 
@@ -43,7 +47,8 @@ unit: setup
 	$(PY) -m pytest -q tests
 
 nbval: setup
-	S2I_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/00_data.ipynb
+	S2I_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider \
+	    $(foreach nb,$(NOTEBOOKS),notebooks/$(nb).ipynb)
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

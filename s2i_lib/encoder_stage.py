@@ -39,7 +39,7 @@ from .train.teacher import fine_tune_teacher
 @dataclass(frozen=True)
 class EncoderStageConfig:
     """Per-profile sizes of the encoder stage (the `paper` entry is the authors' setting, anchors.md 1.4, 1.6)."""
-    teacher: str = "finetuned"        # "frozen" ImageNet EfficientNet-Lite0, or "finetuned" on the train classes
+    teacher: str = "frozen"           # "frozen" ImageNet EfficientNet-Lite0, or "finetuned" on the train classes
     view_set: str = "ten"             # teacher views per image: "ten" (authors) or "centre+flip"
     crop: int = 224                   # side of each teacher view
     finetune_epochs: int = 6
@@ -58,9 +58,9 @@ class EncoderStageConfig:
 ENCODER_STAGE = {
     "smoke": EncoderStageConfig(view_set="centre+flip", crop=64, finetune_epochs=1, speech_width=0.125, epochs=2,
                                 batch_size=16, text_epochs=2, asr_per_image=1),
-    "default": EncoderStageConfig(view_set="centre+flip", crop=160, speech_width=0.5, epochs=60, text_epochs=60,
-                                  asr_per_image=1),
-    "paper": EncoderStageConfig(teacher="frozen", crop=224),
+    "default": EncoderStageConfig(view_set="centre+flip", crop=160, finetune_epochs=2, speech_width=0.25, epochs=50,
+                                  text_epochs=50, asr_per_image=1),
+    "paper": EncoderStageConfig(crop=224),
 }
 
 
