@@ -134,19 +134,23 @@ def embed_tokens(model: nn.Module, token_ids: list[list[list[int]]], batch_size:
     return torch.cat(out).view(n, k, -1)
 
 
-def gradient_balance(model: nn.Module, batch: dict, config: TSLConfig = TSLConfig()) -> dict[str, float]:
-    """L2 norm of the gradient that each weighted TSL term (JEL, lambda_norm * L_norm, lambda_KDL * L_KDL) sends
-    into the model's parameters on `batch` (paper III-F claims similar magnitudes early in training)."""
+def gradient_balance(model: nn.Module, batch: dict, config: TSLConfig = TSLConfig()) -> dict[str, dict[str, float]]:
+    """Per weighted TSL term (JEL, lambda_norm * L_norm, lambda_KDL * L_KDL): the L2 norm of its gradient with
+    respect to the batch's speech embeddings (the paper's wording, section IV-E: weights chosen "to ensure the
+    gradient to the speech embedding is within the similar scale") and with respect to the model's parameters."""
     model.train()
     weights = {"jel": 1.0, "norm": config.lambda_norm, "kdl": config.lambda_kdl}
     norms = {}
     for term, weight in weights.items():
         only = TSLConfig(**{**config.__dict__, "jel": term == "jel", "norm": term == "norm", "kdl": term == "kdl"})
         model.zero_grad(set_to_none=True)
-        loss, _ = teacher_student_loss(batch["image_feature"], encode(model, batch), batch["label"], only)
+        speech = encode(model, batch)
+        speech.retain_grad()
+        loss, _ = teacher_student_loss(batch["image_feature"], speech, batch["label"], only)
         loss.backward()
         grads = [p.grad.flatten() for p in model.parameters() if p.grad is not None]
-        norms[f"{term} (x{weight:g})"] = float(torch.cat(grads).norm())
+        norms[f"{term} (x{weight:g})"] = {"embedding": float(speech.grad.norm()),
+                                          "parameters": float(torch.cat(grads).norm())}
     model.zero_grad(set_to_none=True)
     return norms
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.dataset import wav_table
@@ -114,9 +115,30 @@ def test_gradient_balance_reports_each_weighted_term(speech_data):
     batch = torch.utils.data.default_collate([SpeechPairs(records, cache, features, 128)[i] for i in range(6)])
     norms = gradient_balance(model, batch)
     assert list(norms) == ["jel (x1)", "norm (x5)", "kdl (x1000)"]
-    assert all(v > 0 for v in norms.values())
+    assert all(v["embedding"] > 0 and v["parameters"] > 0 for v in norms.values())
     halved = gradient_balance(model, batch, TSLConfig(lambda_kdl=500.0))["kdl (x500)"]
-    assert halved == pytest.approx(norms["kdl (x1000)"] / 2, rel=1e-4)
+    assert halved["embedding"] == pytest.approx(norms["kdl (x1000)"]["embedding"] / 2, rel=1e-4)
+    assert halved["parameters"] == pytest.approx(norms["kdl (x1000)"]["parameters"] / 2, rel=1e-4)
+
+
+def test_gradient_balance_embedding_gradient_of_the_norm_term_by_hand():
+    # A model whose embedding is a fixed tensor: d(5 * L1(s/|s|, v/|v|))/ds can be checked against autograd
+    class Fixed(nn.Module):
+        def __init__(self, value):
+            super().__init__()
+            self.value = nn.Parameter(value)
+
+        def forward(self, tokens, n_tokens):
+            return self.value * 1.0
+
+    speech = torch.tensor([[1.0, 2.0], [3.0, -1.0]])
+    image = torch.tensor([[0.5, 0.0], [1.0, 1.0]])
+    batch = {"tokens": None, "n_tokens": None, "image_feature": image, "label": torch.tensor([0, 1])}
+    norms = gradient_balance(Fixed(speech.clone()), batch)
+    s = speech.clone().requires_grad_(True)
+    (5 * torch.nn.functional.l1_loss(s / s.norm(), image / image.norm())).backward()
+    assert norms["norm (x5)"]["embedding"] == pytest.approx(float(s.grad.norm()), rel=1e-6)
+    assert norms["norm (x5)"]["parameters"] == pytest.approx(float(s.grad.norm()), rel=1e-6)
 
 
 def test_profiles_use_a_fixed_teacher_view_set():
