@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from s2i_lib.gan_stage import GAN_STAGE, condition_following, derangement
+from s2i_lib.gan_stage import GAN_STAGE, condition_following, derangement, gan_run_dir
 
 
 @pytest.mark.parametrize("profile", sorted(GAN_STAGE))
@@ -24,6 +24,13 @@ def test_paper_profile_is_stackgan_v2s_three_scales():
     config = GAN_STAGE["paper"].gan_config(1024)
     assert config.image_sizes == (64, 128, 256) and config.gf_dim == config.df_dim == 64
     assert GAN_STAGE["paper"].train_config().batch_size == 24
+
+
+def test_run_folder_names_the_embedding_source_and_the_image_sizes(monkeypatch, tmp_path):
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path))
+    data = SimpleNamespace(dataset="birds", profile="default")
+    two_branch = GAN_STAGE["default"].gan_config(1280, branches=2)
+    assert gan_run_dir(data, "text", two_branch) == tmp_path / "birds" / "default" / "gan" / "text_32-64"
 
 
 def test_derangement_moves_every_index():
