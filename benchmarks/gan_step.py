@@ -1,5 +1,6 @@
 """Time one StackGAN-v2 training iteration (every D, then G, then the EMA; `s2i_lib.train.gan.train_step`) for the
-"default" and "paper" GAN profiles at batch 24, comparing in the same run, on the same modules, batch and seed:
+"default" and "paper" GAN stages (`s2i_lib.gan_stage.GAN_STAGE`: their branches, widths and batch sizes),
+comparing in the same run, on the same modules, batch and seed:
 
 - eager: fp32, contiguous tensors, no autocast;
 - optimised: bf16 autocast, plus channels_last on CUDA (train_gan's CUDA default). On CPU channels_last did not
@@ -23,7 +24,8 @@ from pathlib import Path
 
 import torch
 
-from s2i_lib.models.stackgan import GANConfig, Generator, gan_config, make_discriminators
+from s2i_lib.gan_stage import GAN_STAGE
+from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.gan import Precision, ema_update, train_step
 
 EMBEDDING_DIM = {"default": 1280, "paper": 1024}     # EfficientNet-Lite0 teacher / the authors' GoogLeNet
@@ -67,8 +69,9 @@ def run_path(config: GANConfig, init: dict, batch: dict, precision: Precision, i
     return first, min(times)
 
 
-def benchmark(device: torch.device, profile: str, batch_size: int, iterations: int) -> list[dict]:
-    config = gan_config(profile, EMBEDDING_DIM[profile])
+def benchmark(device: torch.device, profile: str, batch_size: int | None, iterations: int) -> list[dict]:
+    stage = GAN_STAGE[profile]
+    config, batch_size = stage.gan_config(EMBEDDING_DIM[profile]), batch_size or stage.batch_size
     torch.manual_seed(0)
     netG, netsD = Generator(config), make_discriminators(config)
     init = {"G": netG.state_dict(), "D": netsD.state_dict()}
@@ -97,7 +100,7 @@ def benchmark(device: torch.device, profile: str, batch_size: int, iterations: i
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--iterations", type=int, default=5, help="timed steps per path (best one counts)")
-    p.add_argument("--batch-size", type=int, default=24)
+    p.add_argument("--batch-size", type=int, default=None, help="default: the stage's batch size")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--profiles", nargs="+", default=["default", "paper"], choices=sorted(EMBEDDING_DIM))
     p.add_argument("--devices", nargs="+", default=["cpu", "cuda"], choices=["cpu", "cuda"])
