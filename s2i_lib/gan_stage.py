@@ -102,9 +102,11 @@ def derangement(n: int, seed: int) -> np.ndarray:
 
 @torch.no_grad()
 def condition_following(netG: Generator, scorer: AttributeClassifier, embeddings: Tensor,
-                        targets: list[list[dict[str, str]]], seed: int = 0, device: str = "cpu") -> dict[str, dict]:
+                        targets: list[list[dict[str, str]]], seed: int = 0, device: str = "cpu",
+                        real_images: Tensor | None = None) -> dict[str, dict]:
     """Attribute accuracy of images generated for one seeded caption per image, scored on the attributes that
-    caption spoke, with the matched embedding and with another image's embedding (shuffled control).
+    caption spoke, with the matched embedding and with another image's embedding (shuffled control); with
+    `real_images` (N, 3, H, W) in [-1, 1], also the real images on the same attributes ("real", the ceiling).
 
     A generator that follows its condition scores clearly above the control; one that ignores it scores the
     same on both."""
@@ -116,4 +118,6 @@ def condition_following(netG: Generator, scorer: AttributeClassifier, embeddings
     for name, cond in (("matched", chosen), ("shuffled", chosen[torch.as_tensor(derangement(len(chosen), seed))])):
         images = generate(netG, cond[:, None], seed=seed, device=device, progress=False)[:, 0, 0]
         out[name] = spoken_attribute_accuracy(scorer, images.float() / 127.5 - 1, spoken)
+    if real_images is not None:
+        out["real"] = spoken_attribute_accuracy(scorer, real_images, spoken)
     return out

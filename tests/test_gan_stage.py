@@ -66,9 +66,16 @@ def test_condition_following_separates_a_conditional_generator_from_the_control(
     embeddings = torch.stack([torch.eye(3)[("red", "green", "blue").index(c)] for c in colours])[:, None, :]
     embeddings = embeddings.repeat(1, 2, 1)                     # two captions per image
     targets = [[{"colour": c}, {"colour": c}] for c in colours]
-    out = condition_following(ColourGenerator(), ColourReader(), embeddings, targets, seed=0)
+    real = torch.stack([torch.full((3, 8, 8), -1.0).index_fill(0, torch.tensor(("red", "green", "blue").index(c)), 1)
+                        for c in colours])
+    out = condition_following(ColourGenerator(), ColourReader(), embeddings, targets, seed=0,
+                              real_images=real.roll(3, 0))      # shifted by a whole red-green-blue cycle
     assert out["matched"]["overall"] == 1.0
     assert out["shuffled"]["overall"] < 0.6
+    assert out["real"]["overall"] == 1.0
+    wrong_real = condition_following(ColourGenerator(), ColourReader(), embeddings, targets, seed=0,
+                                     real_images=real.roll(1, 0))
+    assert wrong_real["real"]["overall"] == 0.0                  # every real image now shows the next colour
 
 
 def test_condition_following_scores_a_generator_that_ignores_its_condition_the_same_on_both():

@@ -46,7 +46,8 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     assert [h["iteration"] for h in history] == [2, 4, 5]
     assert {"d_loss", "g_loss", "kl", "cal", "d0", "d1", "g0", "g1"} <= set(history[0])
     train_gan(CONFIG, TRAIN, Toy(), tmp_path / "b", progress=False, stop_after_iterations=3)
-    assert load_checkpoint(tmp_path / "b" / "last.pt")["iteration"] == 3           # mid log window, mid epoch
+    first_call = load_checkpoint(tmp_path / "b" / "last.pt")
+    assert first_call["iteration"] == 3                                                 # mid log window, mid epoch
     workers = GANTrainConfig(**{**TRAIN.__dict__, "num_workers": 2})     # the data do not depend on the workers
     history_b = train_gan(CONFIG, workers, Toy(), tmp_path / "b", progress=False)
     a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
@@ -54,6 +55,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
         for p, q in zip(a[name].values(), b[name].values()):
             torch.testing.assert_close(p, q, rtol=0, atol=0)
     assert history_b == history and b["iteration"] == 5
+    assert 0 < first_call["train_seconds"] < b["train_seconds"]      # training time adds up over resumed calls
     assert not torch.equal(a["generator"]["to_image.1.0.weight"], a["ema_generator"]["to_image.1.0.weight"])
     with open(tmp_path / "b" / "loss_log.csv") as f:
         assert [int(r["iteration"]) for r in csv.DictReader(f)] == [2, 4, 5]

@@ -10,7 +10,8 @@ every item's own random draws (crop, flip, wrong image, caption) use torch's CPU
 (seed, sample number). So the data of every iteration is a function of the seed alone, whatever the number of
 workers, and a run can stop and resume at any iteration.
 
-Files in `out_dir`: `last.pt` (G, EMA G, Ds, optimisers, iteration, history, random state, both configs),
+Files in `out_dir`: `last.pt` (G, EMA G, Ds, optimisers, iteration, history, random state, both configs, and
+`train_seconds`: wall-clock seconds in the training loop, summed over every call),
 written atomically every `snapshot_every` iterations and when the call ends; `loss_log.csv` (means over
 `log_every` iterations); `samples/iter_XXXXXX.png` every `sample_every` iterations: real images of the first
 items, then the EMA generator's images of each branch for their embeddings with fixed noise.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -267,6 +269,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             precision.scaler.load_state_dict(state["scaler"])
         set_rng_state(state["rng"])
         start, history, sums, n_sums = state["iteration"], state["history"], state["log_sums"], state["log_count"]
+    seconds_before = 0.0 if state is None else state.get("train_seconds", float("nan"))   # nan: an older run
 
     sizes = tuple(x.shape[-1] for x in seeded_item(dataset, 0, train_cfg.seed)["image"])
     if sizes != config.image_sizes:
@@ -285,12 +288,14 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             "opt_g": opt_g.state_dict(), "opts_d": [o.state_dict() for o in opts_d],
             "scaler": None if precision.scaler is None else precision.scaler.state_dict(),
             "iteration": iteration, "history": history, "log_sums": sums, "log_count": n_sums,
-            "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg)})
+            "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg),
+            "train_seconds": seconds_before + time.perf_counter() - call_start})
         if history:
             write_log(out / "loss_log.csv", history)
 
     netG.train()
     netsD.train()
+    call_start = time.perf_counter()
     bar = tqdm(total=train_cfg.iterations, initial=start, desc="StackGAN-v2", disable=not progress)
     for iteration, batch in enumerate(loader, start + 1):
         logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
