@@ -36,6 +36,7 @@ from ..gan_losses import class_aware_loss, discriminator_loss, generator_adversa
 from ..models.stackgan import GANConfig, Generator, make_discriminators
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .encoder import write_log
+from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
 
 # Fields that do not change the trained weights: a run may be resumed with other values.
 RESUMABLE_CHANGES = ("iterations", "snapshot_every", "sample_every", "num_workers")
@@ -114,12 +115,13 @@ class Precision:
         return module.to(memory_format=torch.channels_last) if self.channels_last else module
 
     def backward_step(self, loss: Tensor, opt: torch.optim.Optimizer) -> None:
+        """Backward pass, gradients averaged over torchrun's processes (if any), optimiser step."""
         opt.zero_grad(set_to_none=True)
+        (loss if self.scaler is None else self.scaler.scale(loss)).backward()
+        average_gradients([p for group in opt.param_groups for p in group["params"]])
         if self.scaler is None:
-            loss.backward()
             opt.step()
         else:
-            self.scaler.scale(loss).backward()
             self.scaler.step(opt)
 
 
@@ -245,6 +247,10 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     Items must be dicts with `image` and `wrong_image` (lists of (3, s, s) tensors in [-1, 1] for
     `config.image_sizes`), `embedding` (D,) and `label`, as `ConditionedImages` gives. `stop_after_iterations`
     ends this call early (the run stays resumable), e.g. to split a long run into sessions.
+
+    Under torchrun (an initialised process group) each process trains on its share of every global batch of
+    `batch_size` and gradients are averaged (`s2i_lib.train.parallel`); rank 0 alone writes files. Such a run
+    resumes, but with new noise draws, so not bit for bit as a single process does.
     """
     out, device = Path(out_dir), torch.device(device)
     precision = Precision.for_training(train_cfg, device)
@@ -270,6 +276,10 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
         set_rng_state(state["rng"])
         start, history, sums, n_sums = state["iteration"], state["history"], state["log_sums"], state["log_count"]
     seconds_before = 0.0 if state is None else state.get("train_seconds", float("nan"))   # nan: an older run
+    rank, size = world()
+    if size > 1:
+        broadcast_from_rank0(netG, netsD, parameters=True)
+        torch.manual_seed(train_cfg.seed + 7919 * rank + start)       # other noise on every process
 
     sizes = tuple(x.shape[-1] for x in seeded_item(dataset, 0, train_cfg.seed)["image"])
     if sizes != config.image_sizes:
@@ -278,7 +288,8 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     end = train_cfg.iterations if stop_after_iterations is None else min(train_cfg.iterations,
                                                                           start + stop_after_iterations)
     bs = train_cfg.batch_size
-    loader = DataLoader(SampleStream(dataset, bs, train_cfg.seed), bs, sampler=range(start * bs, end * bs),
+    sampler = RankSlice(start, end, bs, rank, size)
+    loader = DataLoader(SampleStream(dataset, bs, train_cfg.seed), sampler.per_process, sampler=sampler,
                         num_workers=train_cfg.num_workers, generator=torch.Generator().manual_seed(train_cfg.seed),
                         pin_memory=device.type == "cuda")
 
@@ -296,23 +307,25 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     netG.train()
     netsD.train()
     call_start = time.perf_counter()
-    bar = tqdm(total=train_cfg.iterations, initial=start, desc="StackGAN-v2", disable=not progress)
+    bar = tqdm(total=train_cfg.iterations, initial=start, desc="StackGAN-v2", disable=not progress or rank > 0)
     for iteration, batch in enumerate(loader, start + 1):
-        logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+        logs = average_logs(train_step(netG, netsD, opt_g, opts_d, batch, config, precision), device)
+        broadcast_from_rank0(netG, netsD)
         ema_update(ema, netG, train_cfg.ema_decay)
         sums, n_sums = {k: sums.get(k, 0.0) + v for k, v in logs.items()}, n_sums + 1
         if iteration % train_cfg.log_every == 0 or iteration == train_cfg.iterations:
             history.append({"iteration": iteration, **{k: v / n_sums for k, v in sums.items()}})
             sums, n_sums = {}, 0
-        if iteration % train_cfg.sample_every == 0:
+        if iteration % train_cfg.sample_every == 0 and rank == 0:
             save_sample_grid(ema, fixed, out / "samples" / f"iter_{iteration:06d}.png")
-        if iteration % train_cfg.snapshot_every == 0 and iteration != end:
+        if iteration % train_cfg.snapshot_every == 0 and iteration != end and rank == 0:
             save(iteration)
         bar.update()
         bar.set_postfix(D=f"{logs['d_loss']:.3f}", G=f"{logs['g_loss']:.3f}")
     bar.close()
-    if end > start:
+    if end > start and rank == 0:
         save(end)
+    barrier()                                          # every process returns once the checkpoint is written
     return history
 
 
