@@ -14,7 +14,7 @@ from .config import get_profile
 from .data.builtin import read_manifest
 from .data.dataset import SpeechImageDataset, load_image_tensor
 from .data.prepare import PreparedData
-from .encoder_stage import stage_dir
+from .encoder_stage import load_embeddings, stage_dir
 from .generate import generate
 from .metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
 from .metrics.semantic import spoken_attribute_accuracy, spoken_attributes
@@ -45,9 +45,9 @@ class GANStageConfig:
 
 
 # `default`: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU. On the built-in birds with TSL embeddings
-# its images follow the condition on unseen classes from ~2,000 iterations and level off near 5,000 (spoken-
-# attribute accuracy 0.29 vs 0.19 for the shuffled control; ~60 s per 500 iterations on 2 cores), measured with
-# benchmarks/gan_condition.py; README "Results so far".
+# its images follow the condition on unseen classes from ~2,000 iterations; the gap grows fastest up to ~3,000
+# and slowly after (spoken-attribute accuracy 0.305 vs 0.182 for the shuffled control at 5,000; ~19 min on
+# 2 cores), measured with benchmarks/gan_condition.py; README "Results so far".
 GAN_STAGE = {
     "smoke": GANStageConfig("smoke", iterations=12, batch_size=8, sample_every=6, snapshot_every=6, log_every=3),
     "default": GANStageConfig("default", iterations=5000, batch_size=32, amp=True, overrides={"branches": 1},
@@ -60,6 +60,26 @@ def gan_run_dir(data: PreparedData, source: str, config: GANConfig) -> Path:
     """Where the GAN conditioned on `source` embeddings (tsl, classifier, text, two_stage) at `config`'s image
     sizes trains, e.g. artifacts/birds/default/gan/tsl_32."""
     return stage_dir(data) / "gan" / f"{source}_{'-'.join(map(str, config.image_sizes))}"
+
+
+@dataclass(frozen=True)
+class GANRun:
+    """One GAN of the study: its conditioning embeddings {split: (N, K, D)}, configurations and run folder."""
+    embeddings: dict[str, Tensor]
+    config: GANConfig
+    train_config: GANTrainConfig
+    run_dir: Path
+
+
+def gan_run(data: PreparedData, source: str = "tsl", branches: int = 0, iterations: int = 0) -> GANRun:
+    """The profile's GAN conditioned on notebook 01's exported `source` embeddings; `branches` / `iterations`
+    other than 0 replace the profile's (Table V's scales, longer or shorter runs)."""
+    stage = GAN_STAGE[data.profile]
+    embeddings = {split: load_embeddings(stage_dir(data) / "embeddings" / f"{source}_{split}.pt", data.records[split])
+                  for split in ("train", "test")}
+    config = stage.gan_config(embeddings["train"].shape[-1], **({"branches": branches} if branches else {}))
+    train_config = stage.train_config(**({"iterations": iterations} if iterations else {}))
+    return GANRun(embeddings, config, train_config, gan_run_dir(data, source, config))
 
 
 def gan_dataset(data: PreparedData, split: str, embeddings: Tensor, image_sizes: tuple[int, ...]) -> ConditionedImages:

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from s2i_lib.gan_stage import GAN_STAGE, condition_following, derangement, gan_run_dir
+from s2i_lib.encoder_stage import save_embeddings
+from s2i_lib.gan_stage import GAN_STAGE, condition_following, derangement, gan_run, gan_run_dir
 
 
 @pytest.mark.parametrize("profile", sorted(GAN_STAGE))
@@ -87,3 +88,19 @@ def test_condition_following_scores_a_generator_that_ignores_its_condition_the_s
     embeddings = torch.randn(12, 1, 3)
     out = condition_following(Constant(), ColourReader(), embeddings, [[{"colour": c}] for c in colours], seed=0)
     assert out["matched"]["overall"] == out["shuffled"]["overall"] == pytest.approx(1 / 3)
+
+
+def test_gan_run_reads_notebook_01s_embeddings_and_applies_the_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path))
+    records = {split: [SimpleNamespace(key=f"{split}{i}", label=i) for i in range(3)] for split in ("train", "test")}
+    data = SimpleNamespace(dataset="birds", profile="smoke", records=records)
+    for split in ("train", "test"):
+        save_embeddings(tmp_path / "birds" / "smoke" / "embeddings" / f"text_{split}.pt", records[split],
+                        torch.randn(3, 10, 16), "text")
+    run = gan_run(data, "text", branches=2, iterations=7)
+    assert run.embeddings["test"].shape == (3, 10, 16) and run.config.embedding_dim == 16
+    assert run.config.branches == 2 and run.train_config.iterations == 7
+    assert run.train_config.batch_size == GAN_STAGE["smoke"].batch_size
+    assert run.run_dir == tmp_path / "birds" / "smoke" / "gan" / "text_32-64"
+    with pytest.raises(FileNotFoundError, match="01_encoder"):
+        gan_run(data, "tsl")
