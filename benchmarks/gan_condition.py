@@ -8,7 +8,7 @@ is the wall-clock training time of the chunk (empty for a checkpoint that this s
 on past a run's end without changing notebook 02's run, copy its folder and pass the copy as `--run-dir`.
 Needs the built-in data set (its captions' spoken attributes are known) and notebook 01's exported embeddings.
 
-    OMP_NUM_THREADS=2 python benchmarks/gan_condition.py --profile default --source tsl --until 4000 --every 500
+    OMP_NUM_THREADS=2 python benchmarks/gan_condition.py --profile default --source tsl --until 5000 --every 500
 """
 from __future__ import annotations
 

@@ -278,7 +278,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     seconds_before = 0.0 if state is None else state.get("train_seconds", float("nan"))   # nan: an older run
     rank, size = world()
     if size > 1:
-        broadcast_from_rank0(netG, netsD, parameters=True)
+        broadcast_from_rank0(netG, ema, netsD, parameters=True)
         torch.manual_seed(train_cfg.seed + 7919 * rank + start)       # other noise on every process
 
     sizes = tuple(x.shape[-1] for x in seeded_item(dataset, 0, train_cfg.seed)["image"])
