@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from s2i_lib.data.prepare import prepare
-from s2i_lib.encoder_stage import stage_dir
 from s2i_lib.gan_stage import attribute_scorer, condition_following, gan_dataset, gan_run, spoken_targets
 from s2i_lib.train.checkpoint import load_checkpoint
 from s2i_lib.train.gan import load_generator, train_gan
@@ -56,7 +55,7 @@ def main() -> None:
     embeddings, config, train_config = run.embeddings, run.config, run.train_config
     run_dir = args.run_dir or run.run_dir
     table = run_dir / "condition_following.csv"
-    scorer = attribute_scorer(data, stage_dir(data) / "gan" / "attribute_scorer_32.pt")   # as notebook 02
+    scorer = attribute_scorer(data)
     targets = spoken_targets(data, "test")
     train_images = gan_dataset(data, "train", embeddings["train"], config.image_sizes)
 

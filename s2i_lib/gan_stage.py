@@ -90,9 +90,11 @@ def gan_dataset(data: PreparedData, split: str, embeddings: Tensor, image_sizes:
     return ConditionedImages(base, embeddings)
 
 
-def attribute_scorer(data: PreparedData, path: str | Path, image_size: int = 32, epochs: int = 15,
+def attribute_scorer(data: PreparedData, path: str | Path | None = None, image_size: int = 32, epochs: int = 15,
                      progress: bool = True) -> AttributeClassifier:
-    """The built-in data set's attribute classifier, trained on real train-class images once and cached."""
+    """The built-in data set's attribute classifier, trained on real train-class images once and cached (by
+    default in the stage folder's gan/attribute_scorer_<size>.pt)."""
+    path = path or stage_dir(data) / "gan" / f"attribute_scorer_{image_size}.pt"
     values = {k: tuple(v) for k, v in read_manifest(data.root)["attributes"].items()}
     state = load_checkpoint(path)
     if state is not None and state["values"] == values and state["image_size"] == image_size:

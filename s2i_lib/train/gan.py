@@ -167,6 +167,11 @@ def train_step(netG: Generator, netsD: nn.ModuleList, opt_g: torch.optim.Optimiz
     return dict(zip(names, torch.stack([logs[n].float() for n in names]).tolist()))
 
 
+def recorded_train_seconds(state: dict) -> float:
+    """A GAN checkpoint's total training time in seconds; nan for a run from before it was recorded."""
+    return state.get("train_seconds", float("nan"))
+
+
 @torch.no_grad()
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """avg = decay * avg + (1 - decay) * theta for every parameter; buffers (BN statistics) are copied."""
@@ -275,7 +280,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             precision.scaler.load_state_dict(state["scaler"])
         set_rng_state(state["rng"])
         start, history, sums, n_sums = state["iteration"], state["history"], state["log_sums"], state["log_count"]
-    seconds_before = 0.0 if state is None else state.get("train_seconds", float("nan"))   # nan: an older run
+    seconds_before = 0.0 if state is None else recorded_train_seconds(state)
     rank, size = world()
     if size > 1:
         broadcast_from_rank0(netG, ema, netsD, parameters=True)
