@@ -1,21 +1,27 @@
 # The study, headless. Two commands do everything on a fresh clone:
 #   make reproduce-table2      (builds what it needs, then runs the notebooks with papermill)
 #   make test                  (unit tests + nbval replay of the notebooks at the smoke profile)
-# Options: DATASET=birds|flowers|cub|oxford|places  PROFILE=smoke|default|paper  DATA_ROOT=/path  SEED=0
+# Options: DATASET=birds|flowers|cub|oxford|places  PROFILE=smoke|default|paper  DATA_ROOT=/path  SEED=0 (data)
+#          TRAIN_SEED=1234 (training)
+# Every run is keyed by these and the stages' settings (s2i_lib/stages/runs.py): `make runs` lists them.
 
 DATASET ?= birds
 PROFILE ?= default
 DATA_ROOT ?=
 SEED ?= 0
+TRAIN_SEED ?= 1234
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXECUTED := results
-PAPERMILL := $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \
-             -p data_root "$(DATA_ROOT)" -p seed $(SEED)
+# A relative DATA_ROOT is made absolute here: papermill runs the notebooks from notebooks/.
+ABS_DATA_ROOT = $(if $(DATA_ROOT),$(shell cd "$(CURDIR)" && realpath -m -- "$(DATA_ROOT)"))
+PAPERMILL = $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \
+            -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
+CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup data reproduce-table2 test unit nbval lab clean-artifacts
+.PHONY: setup data runs reproduce-table2 test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -28,8 +34,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 data: setup
-	$(PY) -m s2i_lib.data.prepare --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) \
-	    $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
+	$(PY) -m s2i_lib data $(CLI_ARGS)
+
+runs: setup
+	$(PY) -m s2i_lib runs $(CLI_ARGS)
 
 # Stages that exist so far: data, encoders, GAN (conditioned on the TSL embeddings). The Table II notebook
 # (every system's GAN plus FID / KID / score) joins this target when it lands.

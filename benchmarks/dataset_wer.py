@@ -1,7 +1,7 @@
 """pocketsphinx word error rate per voice on a built data set's own utterances (with their rate and pitch
 variation): how hard the two-stage baseline's first stage finds each voice.
 
-    python benchmarks/dataset_wer.py artifacts/birds/default/data --n 12 --out results/dataset_wer_birds_default.csv
+    python benchmarks/dataset_wer.py artifacts/birds/default/seed0/data --n 12 --out results/dataset_wer_birds_default.csv
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Images per second of the FID Inception (pool3) on this machine: batch 50, 2 torch threads, 64x64 input
-(resized to 299x299 as pytorch-fid does). offline-assets.md measured ~0.2 s per image on the 2-core CPU."""
+(resized to 299x299 as pytorch-fid does). docs/offline-assets.md#4 gives ~0.2 s per image on the 2-core CPU."""
 from __future__ import annotations
 
 import time

@@ -1,14 +1,14 @@
 """After how many iterations, and minutes, does a profile's GAN follow its condition on unseen classes?
 
-Trains (or resumes) the GAN that notebook 02 trains, in chunks of `--every` iterations, and after each chunk
-scores the EMA generator with `s2i_lib.gan_stage.condition_following`: spoken-attribute accuracy of images
+Trains (or resumes) the profile's GAN with `--until` iterations (its own keyed run: the same as notebook 02's
+when `--until` is the profile's iteration count), in chunks of `--every` iterations, and after each chunk
+scores the EMA generator with `s2i_lib.stages.gan.condition_following`: spoken-attribute accuracy of images
 generated for test captions with their own embedding ("matched") and with another image's ("shuffled"). Rows
 are appended to `condition_following.csv` in the run folder, so the study resumes where it stopped; `chunk_s`
-is the wall-clock training time of the chunk (empty for a checkpoint that this script did not train). To go
-on past a run's end without changing notebook 02's run, copy its folder and pass the copy as `--run-dir`.
+is the wall-clock training time of the chunk (empty for a checkpoint that this script did not train).
 Needs the built-in data set (its captions' spoken attributes are known) and notebook 01's exported embeddings.
 
-    OMP_NUM_THREADS=2 python benchmarks/gan_condition.py --profile default --source tsl --until 5000 --every 500
+    OMP_NUM_THREADS=2 python benchmarks/gan_condition.py --profile default --system tsl --until 5000 --every 500
 """
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ import csv
 import time
 from pathlib import Path
 
+from s2i_lib.__main__ import seed_arg
+from s2i_lib.checkpoint import load_checkpoint
+from s2i_lib.config import TRAIN_SEED
 from s2i_lib.data.prepare import prepare
-from s2i_lib.gan_stage import attribute_scorer, condition_following, gan_dataset, gan_run, spoken_targets
-from s2i_lib.train.checkpoint import load_checkpoint
+from s2i_lib.stages.gan import attribute_scorer, condition_following, gan_dataset, gan_run, spoken_targets
+from s2i_lib.stages.systems import SYSTEMS
 from s2i_lib.train.gan import load_generator, train_gan
 
 
@@ -43,19 +46,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="birds", choices=("birds", "flowers"))
     parser.add_argument("--profile", default="default")
-    parser.add_argument("--source", default="tsl", choices=("tsl", "classifier", "text", "two_stage"))
+    parser.add_argument("--system", default="tsl", choices=tuple(SYSTEMS))
     parser.add_argument("--until", type=int, required=True, help="train up to this iteration")
     parser.add_argument("--every", type=int, default=500, help="score the generator every this many iterations")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--run-dir", type=Path, default=None, help="default: notebook 02's run folder")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="the data seed")
+    parser.add_argument("--train-seed", type=seed_arg, default=TRAIN_SEED)
     args = parser.parse_args()
 
     data = prepare(args.dataset, args.profile, None, seed=args.seed)
-    run = gan_run(data, args.source, iterations=args.until)
-    embeddings, config, train_config = run.embeddings, run.config, run.train_config
-    run_dir = args.run_dir or run.run_dir
+    gan = gan_run(data, args.system, iterations=args.until, train_seed=args.train_seed)
+    embeddings, config, train_config = gan.embeddings.embeddings, gan.config, gan.train_config
+    run_dir = gan.run.open()
     table = run_dir / "condition_following.csv"
-    scorer = attribute_scorer(data)
+    scorer = attribute_scorer(data, args.train_seed)
     targets = spoken_targets(data, "test")
     train_images = gan_dataset(data, "train", embeddings["train"], config.image_sizes)
 
@@ -78,6 +81,7 @@ def main() -> None:
         train_gan(config, train_config, train_images, run_dir, stop_after_iterations=args.every - done % args.every)
         done = load_checkpoint(run_dir / "last.pt")["iteration"]
         score(done, time.time() - start)
+    gan.run.finish({"iterations": done})
     print(f"rows in {table}")
 
 

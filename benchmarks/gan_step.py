@@ -1,5 +1,5 @@
 """Time one StackGAN-v2 training iteration (every D, then G, then the EMA; `s2i_lib.train.gan.train_step`) for the
-"default" and "paper" GAN stages (`s2i_lib.gan_stage.GAN_STAGE`: their branches, widths and batch sizes),
+"default" and "paper" GAN stages (the profiles' `gan` sizes in `s2i_lib/config.py`: branches, widths, batch),
 comparing in the same run, on the same modules, batch and seed:
 
 - eager: fp32, contiguous tensors, no autocast;
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from s2i_lib.gan_stage import GAN_STAGE
+from s2i_lib.config import get_profile
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.gan import Precision, ema_update, train_step
 
@@ -70,8 +70,8 @@ def run_path(config: GANConfig, init: dict, batch: dict, precision: Precision, i
 
 
 def benchmark(device: torch.device, profile: str, batch_size: int | None, iterations: int) -> list[dict]:
-    stage = GAN_STAGE[profile]
-    config, batch_size = stage.gan_config(EMBEDDING_DIM[profile]), batch_size or stage.batch_size
+    sizes = get_profile(profile).gan
+    config, batch_size = GANConfig(EMBEDDING_DIM[profile], **sizes.architecture()), batch_size or sizes.batch_size
     torch.manual_seed(0)
     netG, netsD = Generator(config), make_discriminators(config)
     init = {"G": netG.state_dict(), "D": netsD.state_dict()}

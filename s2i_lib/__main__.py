@@ -1,39 +1,83 @@
-"""Train notebook 02's GAN from the command line, on one device or data-parallel on several under torchrun:
+"""The study from the command line: `python -m s2i_lib <stage> ...`, each stage with --help.
 
-    python -m s2i_lib.gan_cli --dataset birds --profile default
-    torchrun --nproc_per_node 4 -m s2i_lib.gan_cli --dataset cub --data-root /data/birds --profile paper
+    python -m s2i_lib data     --dataset birds --profile default           build or check the data set and fbanks
+    python -m s2i_lib encoders --dataset birds --profile default           teacher, the four systems' encoders
+    python -m s2i_lib gan      --dataset birds --profile default --system tsl
+    python -m s2i_lib runs     --dataset birds --profile default           list the keyed runs that exist
+    torchrun --nproc_per_node 4 -m s2i_lib gan --dataset cub --data-root /data/birds --profile paper
 
-Each process uses the GPU of its LOCAL_RANK (NCCL), or the CPU (gloo) where there is none; the global batch
-stays the profile's (it must divide among the processes). It needs notebook 01's exported embeddings; the run
-folder is notebook 02's, so the notebook reuses what this trained.
+Every stage takes the data seed (--seed) and the training seed (--train-seed); the same request reuses or
+resumes the same keyed run as the notebooks (`s2i_lib.stages.runs`). Under torchrun the GAN stage trains
+data-parallel: each process uses the GPU of its LOCAL_RANK (NCCL), or the CPU (gloo) where there is none; the
+global batch stays the profile's (it must divide among the processes).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
-import torch
-import torch.distributed as dist
-
-from .data.prepare import prepare
-from .gan_stage import gan_dataset, gan_run
-from .train.gan import train_gan
-from .train.parallel import barrier
+from .config import BUILTIN_DATASETS, PROFILES, REAL_DATASETS, TRAIN_SEED
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="birds")
-    parser.add_argument("--profile", default="default")
-    parser.add_argument("--data-root", default=None)
-    parser.add_argument("--source", default="tsl", choices=("tsl", "classifier", "text", "two_stage"))
-    parser.add_argument("--branches", type=int, default=0, help="0 = the profile's")
-    parser.add_argument("--iterations", type=int, default=0, help="0 = the profile's")
-    parser.add_argument("--seed", type=int, default=0, help="the data set's seed")
-    args = parser.parse_args()
+def seed_arg(text: str) -> int:
+    from .data.prepare import check_seed
+    try:
+        return check_seed(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", default="birds", choices=BUILTIN_DATASETS + REAL_DATASETS)
+    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    parser.add_argument("--data-root", default=None, help="a real data set's folder (or where to build a built-in one)")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="the data seed (built-in data, subsets)")
+    parser.add_argument("--workers", type=int, default=2, help="processes for the data build and fbank cache")
+
+
+def add_train_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--train-seed", type=seed_arg, default=TRAIN_SEED, help="the training seed")
+    parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+
+
+def default_device(device: str | None) -> str:
+    import torch
+    return device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def run_data(args) -> None:
+    from .data.prepare import prepare
+    data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
+    for split, recs in data.records.items():
+        print(f"{split}: {len(recs)} images, {len({r.label for r in recs})} classes, "
+              f"{sum(len(r.wavs) for r in recs)} utterances")
+    if data.fbanks is not None:
+        print(f"fbank cache: {data.fbanks.folder} ({len(data.fbanks)} utterances, {len(data.fbanks.failed)} failed)")
+
+
+def run_encoders(args) -> None:
+    from .data.prepare import prepare
+    from .stages.systems import SYSTEMS, build_system
+    from .stages.teacher import teacher_stage
+    device = default_device(args.device)
+    data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
+    teacher = teacher_stage(data, args.teacher, train_seed=args.train_seed, device=device)
+    for system in args.systems or list(SYSTEMS):
+        built = build_system(data, system, teacher, train_seed=args.train_seed, device=device)
+        print(f"{system}: embeddings {tuple(built.embeddings['test'].shape)} in {built.run.folder}")
+
+
+def run_gan(args) -> None:
+    import torch
+    import torch.distributed as dist
+
+    from .data.prepare import prepare
+    from .stages.gan import gan_run, train_gan_run
+    from .train.parallel import barrier
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    cuda = torch.cuda.is_available()
+    cuda = torch.cuda.is_available() and args.device != "cpu"
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if cuda else "cpu")
     if cuda:
         torch.cuda.set_device(device)
@@ -43,19 +87,54 @@ def main() -> None:
     try:
         if rank > 0:
             barrier()                                # rank 0 builds or checks the data set first
-        data = prepare(args.dataset, args.profile, args.data_root, seed=args.seed, progress=rank == 0)
+        data = prepare(args.dataset, args.profile, args.data_root, seed=args.seed, workers=args.workers,
+                       progress=rank == 0)
         if rank == 0:
             barrier()
-        run = gan_run(data, args.source, args.branches, args.iterations)
-        history = train_gan(run.config, run.train_config,
-                            gan_dataset(data, "train", run.embeddings["train"], run.config.image_sizes),
-                            run.run_dir, device=device, progress=rank == 0)
+        gan = gan_run(data, args.system, args.branches, args.iterations, args.train_seed, teacher=args.teacher)
+        history = train_gan_run(data, gan, device=device, progress=rank == 0)
         if rank == 0:
-            print(f"{history[-1]['iteration']} iterations in {run.run_dir}")
+            print(f"{history[-1]['iteration']} iterations in {gan.folder}")
     finally:
         if distributed:
             dist.destroy_process_group()
 
 
+def run_runs(args) -> None:
+    from .data.prepare import data_artifacts
+    from .stages.runs import runs_table
+    print(runs_table(data_artifacts(args.dataset, args.profile, args.seed)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m s2i_lib", description=__doc__.split("\n\n")[0],
+                                     epilog=__doc__.split("\n\n", 1)[1],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    stages = parser.add_subparsers(dest="stage", required=True)
+    p = stages.add_parser("data", help="build (built-in) or check (real) the data set and its fbank cache")
+    add_data_args(p)
+    p.set_defaults(run=run_data)
+    p = stages.add_parser("encoders", help="teacher features, then each system's encoder and embeddings")
+    add_data_args(p)
+    add_train_args(p)
+    p.add_argument("--teacher", default=None, choices=("frozen", "finetuned"), help="default: the profile's")
+    p.add_argument("--systems", nargs="*", choices=("tsl", "classifier", "text", "two_stage"),
+                   help="default: all four")
+    p.set_defaults(run=run_encoders)
+    p = stages.add_parser("gan", help="StackGAN-v2 on one system's embeddings (torchrun for several devices)")
+    add_data_args(p)
+    add_train_args(p)
+    p.add_argument("--teacher", default=None, choices=("frozen", "finetuned"), help="default: the profile's")
+    p.add_argument("--system", default="tsl", choices=("tsl", "classifier", "text", "two_stage"))
+    p.add_argument("--branches", type=int, default=0, help="0 = the profile's")
+    p.add_argument("--iterations", type=int, default=0, help="0 = the profile's")
+    p.set_defaults(run=run_gan)
+    p = stages.add_parser("runs", help="list the keyed runs of a data set, profile and seed")
+    add_data_args(p)
+    p.set_defaults(run=run_runs)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

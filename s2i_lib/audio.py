@@ -2,11 +2,11 @@
 
 The paper: DC removal by mean subtraction, pre-emphasis, STFT with a 25 ms Hamming window and a 10 ms shift,
 squared magnitude, log energies of 40 Mel bands. Where the paper is silent we follow the authors' code
-(anchors.md 1.2, DAVEnet's `_LoadAudio`): 16 kHz, pre-emphasis 0.97, n_fft = window = 400, hop = 160, a
+(docs/authors-code.md#2, DAVEnet's `_LoadAudio`): 16 kHz, pre-emphasis 0.97, n_fft = window = 400, hop = 160, a
 symmetric Hamming window, librosa-style centred frames (reflect padding), Slaney Mel bands from 20 Hz to
 8 kHz, and `power_to_db(ref=max)`, so each utterance's loudest bin is 0 dB and values lie in [-80, 0].
 
-Length handling (anchors.md 1.2-1.3): the speech encoder shortens time 64x, so an utterance needs at least
+Length handling (docs/authors-code.md#2-3): the speech encoder shortens time 64x, so an utterance needs at least
 `MIN_FRAMES = 64` frames. Spectrograms are padded or cut to a fixed `target_length` (a multiple of 64; the
 authors use 2048) with the authors' padding value 0 dB. A fixed length keeps the authors' mean pooling (which
 includes padded steps) independent of how utterances are batched; the RNN sees `n_frames // 64` valid steps.

@@ -1,22 +1,26 @@
-"""Profiles (smoke / default / paper) and the folders each run reads and writes.
+"""Profiles (smoke / default / paper): one object per name holding every stage's sizes, and the artifacts folder.
 
 A profile fixes every size that trades fidelity for time. `paper` is the paper's and the authors' setting
-(anchors.md 1.6, 1.8, 2.3); `default` is sized for a 2-core CPU; `smoke` runs every notebook in about a minute.
+(paper Sec. IV-E and V; docs/authors-code.md#6 and #8, docs/stackgan-v2.md#3), adjusted per data set as the
+paper's Sec. V says (Oxford-102: 100K GAN iterations; Places: 128x128 from two branches). `default` is sized
+for a 2-core CPU; `smoke` runs every notebook in about a minute. Resolve a profile once with `get_profile`
+and pass the object on: `prepare` carries it in `PreparedData.profile`, and a run's stored config is the
+part of it that the run uses (`stages.runs`).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_DATASETS = ("birds", "flowers")
 REAL_DATASETS = ("cub", "oxford", "places")
+TRAIN_SEED = 1234          # the default training seed of every stage (`train_seed` in notebooks, CLI and make)
 
 
 @dataclass(frozen=True)
-class DataProfile:
-    name: str
+class DataSizes:
     classes_per_split: dict | None   # {"train": n, "test": n} subset of the built-in classes; None = all
     images_per_class: dict           # built-in kind -> images rendered per class
     image_size: int                  # side of the stored built-in images
@@ -24,21 +28,138 @@ class DataProfile:
     captions_per_image: int = 10
 
 
+@dataclass(frozen=True)
+class TeacherSizes:
+    """The image encoder whose features the students learn (docs/authors-code.md#4)."""
+    teacher: str = "frozen"          # "frozen" ImageNet EfficientNet-Lite0, or "finetuned" on the train classes
+    view_set: str = "ten"            # views per image: "ten" (authors) or "centre+flip"
+    crop: int = 224                  # side of each view
+    finetune_epochs: int = 6
+
+
+@dataclass(frozen=True)
+class EncoderSizes:
+    """Speech, classifier-based and text encoders (docs/authors-code.md#3 and #6)."""
+    speech_width: float = 1.0        # conv channel multiplier of the speech encoder
+    epochs: int = 1000
+    text_epochs: int = 1000
+    batch_size: int = 64
+    asr_per_image: int | None = None  # captions per image transcribed for the two-stage system (None = all)
+
+
+@dataclass(frozen=True)
+class GANSizes:
+    """StackGAN-v2 (docs/stackgan-v2.md#2-3, docs/authors-code.md#8)."""
+    branches: int = 3
+    base_size: int = 64              # side of the first branch's images
+    gf_dim: int = 64
+    df_dim: int = 64
+    iterations: int = 220_000        # the authors' netG_220000
+    batch_size: int = 24
+    amp: bool | None = None          # autocast (bf16); None = on CUDA only
+    sample_every: int = 2000
+    snapshot_every: int = 2000
+    log_every: int = 100
+
+    def architecture(self) -> dict:
+        """The GANConfig fields this profile sets (embedding_dim comes from the encoder)."""
+        return {"branches": self.branches, "base_size": self.base_size, "gf_dim": self.gf_dim, "df_dim": self.df_dim}
+
+
+@dataclass(frozen=True)
+class EvalSizes:
+    """The built-in data set's attribute scorer (condition following, R-precision)."""
+    scorer_size: int = 32
+    scorer_epochs: int = 15
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    data: DataSizes
+    teacher: TeacherSizes = field(default_factory=TeacherSizes)
+    encoder: EncoderSizes = field(default_factory=EncoderSizes)
+    gan: GANSizes = field(default_factory=GANSizes)
+    eval: EvalSizes = field(default_factory=EvalSizes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 PROFILES = {
-    "smoke": DataProfile("smoke", {"train": 6, "test": 3}, {"birds": 4, "flowers": 4}, 64, 768),
-    "default": DataProfile("default", None, {"birds": 20, "flowers": 30}, 128, 768),
+    "smoke": Profile(
+        "smoke", DataSizes({"train": 6, "test": 3}, {"birds": 4, "flowers": 4}, 64, 768),
+        TeacherSizes(view_set="centre+flip", crop=64, finetune_epochs=1),
+        EncoderSizes(speech_width=0.125, epochs=2, text_epochs=2, batch_size=16, asr_per_image=1),
+        GANSizes(branches=2, base_size=32, gf_dim=8, df_dim=8, iterations=12, batch_size=8, sample_every=6,
+                 snapshot_every=6, log_every=3),
+        EvalSizes(scorer_epochs=15)),
+    # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU; its images follow the condition
+    # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (README "Results so far").
+    "default": Profile(
+        "default", DataSizes(None, {"birds": 20, "flowers": 30}, 128, 768),
+        TeacherSizes(view_set="centre+flip", crop=160, finetune_epochs=2),
+        EncoderSizes(speech_width=0.25, epochs=50, text_epochs=50, asr_per_image=1),
+        GANSizes(branches=1, base_size=32, gf_dim=32, df_dim=32, iterations=5000, batch_size=32, amp=True,
+                 sample_every=500, snapshot_every=500, log_every=50)),
     # CUB has 11,788 images in 200 classes (~59 each), Oxford-102 8,189 in 102 (~80); the authors pad to 2048.
-    "paper": DataProfile("paper", None, {"birds": 59, "flowers": 80}, 256, 2048),
+    "paper": Profile("paper", DataSizes(None, {"birds": 59, "flowers": 80}, 256, 2048),
+                     gan=GANSizes(snapshot_every=5000, sample_every=5000)),
+}
+
+# The paper's Sec. V per data set: Oxford-102's generators train 100K iterations; Places-Subset is generated at
+# 128x128 (two branches). Built-in flowers follow Oxford-102, built-in birds CUB-200.
+PAPER_PER_DATASET = {
+    "oxford": {"iterations": 100_000},
+    "flowers": {"iterations": 100_000},
+    "places": {"branches": 2},
 }
 
 
-def get_profile(name: str) -> DataProfile:
+def get_profile(name: str, dataset: str | None = None) -> Profile:
+    """The profile called `name`, with the paper's per-data-set GAN settings applied for `paper`."""
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
-    return PROFILES[name]
+    profile = PROFILES[name]
+    if name == "paper" and dataset in PAPER_PER_DATASET:
+        profile = replace(profile, gan=replace(profile.gan, **PAPER_PER_DATASET[dataset]))
+    return profile
 
 
 def artifacts_dir(dataset: str, profile: str) -> Path:
     """Ignored folder for everything regenerable: `$S2I_ARTIFACTS` or <repo>/artifacts, then dataset/profile."""
     base = Path(os.environ.get("S2I_ARTIFACTS", REPO_ROOT / "artifacts"))
     return base / dataset / profile
+
+
+def profile_table() -> str:
+    """The README's profile table: every stage's sizes of every profile (tests check that the README holds it)."""
+    rows = {
+        "data": lambda p: ((f"{p.data.classes_per_split['train']} train + {p.data.classes_per_split['test']} test"
+                            if p.data.classes_per_split else "all") + " classes, images per class "
+                           + ", ".join(f"{k} {v}" for k, v in p.data.images_per_class.items())
+                           + f"; {p.data.image_size} px; utterances cut / padded to {p.data.target_length} frames"),
+        "teacher": lambda p: f"{p.teacher.teacher}; views {p.teacher.view_set} at {p.teacher.crop} px",
+        "encoders": lambda p: (f"speech width x{p.encoder.speech_width:g}; {p.encoder.epochs} epochs (text "
+                               f"{p.encoder.text_epochs}), batch {p.encoder.batch_size}; ASR captions per image "
+                               f"{p.encoder.asr_per_image or 'all'}"),
+        "GAN": lambda p: (f"{p.gan.branches} branch{'es' if p.gan.branches > 1 else ''} from {p.gan.base_size} px, gf = df = {p.gan.gf_dim}; "
+                          f"{p.gan.iterations:,} iterations, batch {p.gan.batch_size}; "
+                          f"{'bf16' if p.gan.amp else 'bf16 on CUDA only' if p.gan.amp is None else 'fp32'}"),
+        "evaluation": lambda p: f"attribute scorer {p.eval.scorer_size} px, {p.eval.scorer_epochs} epochs",
+    }
+    names = list(PROFILES)
+    lines = ["| stage | " + " | ".join(f"`{n}`" for n in names) + " |", "|---" * (len(names) + 1) + "|"]
+    lines += [f"| {stage} | " + " | ".join(describe(PROFILES[n]) for n in names) + " |"
+              for stage, describe in rows.items()]
+    return "\n".join(lines)
+
+
+def shown(path: str | Path) -> str:
+    """`path` relative to the repository when it lies inside it, so that printed paths (and the committed
+    notebooks' outputs) hold no machine-specific prefix."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)

@@ -1,4 +1,4 @@
-"""Images for every spoken caption of a split, as the authors evaluate (anchors.md 1.8, 2.5).
+"""Images for every spoken caption of a split, as the authors evaluate (docs/authors-code.md#8, docs/stackgan-v2.md#5).
 
 One image per caption (`samples_per_caption` = 1, the authors' `sample_num_per_image`) from the largest branch,
 with **fresh noise per caption** as the authors do; the original StackGAN-v2 `evaluate` draws one z per batch and

@@ -1,4 +1,4 @@
-"""Write tiny data trees in the exact on-disk layouts of the real data sets (anchors.md §1.9, §2.4, §5).
+"""Write tiny data trees in the exact on-disk layouts of the real data sets (docs/authors-code.md#9, docs/stackgan-v2.md#4, docs/evaluation.md#3).
 
 No real data is available offline, so the loaders are tested on these: real JPEGs (PIL), real 16 kHz mono
 wavs (a tone plus noise, stdlib `wave`), Python 2 pickles, `.mat` files (`scipy.io.savemat`), text and JSON.

@@ -115,7 +115,7 @@ def test_padding_uses_the_authors_0_db_and_a_multiple_of_64():
     spec = logmel(tone(1.0))                       # 101 frames
     padded, n = pad_or_truncate(spec, 128)
     assert padded.shape == (40, 128) and n == 101
-    assert (padded[:, 101:] == 0.0).all()          # anchors.md 1.2: 0 dB, the loudest level, not silence
+    assert (padded[:, 101:] == 0.0).all()          # docs/authors-code.md#2: 0 dB, the loudest level, not silence
     cut, n = pad_or_truncate(spec, 64)
     assert cut.shape == (40, 64) and n == 64
     with pytest.raises(ValueError, match="multiple of 64"):

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from s2i_lib.config import DataProfile
+from s2i_lib.config import DataSizes
 from s2i_lib.data import builtin, load_records
 from s2i_lib.data import voices as tts
 from s2i_lib.data.errors import DataRootError
 from s2i_lib.data.prepare import prepare
 
-TINY = DataProfile("tiny", {"train": 2, "test": 2}, {"birds": 2, "flowers": 2}, 32, 768, captions_per_image=3)
+TINY = DataSizes({"train": 2, "test": 2}, {"birds": 2, "flowers": 2}, 32, 768, captions_per_image=3)
 
 
 def files(root):
@@ -24,7 +24,7 @@ def files(root):
 @pytest.fixture(scope="module")
 def clean_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("clean")
-    builtin.build_builtin("birds", TINY, root, seed=3, workers=1, progress=False)
+    builtin.build_builtin("birds", TINY, root, seed=3, workers=1, progress=False, name="tiny")
     return root
 
 
@@ -74,6 +74,30 @@ def test_interrupted_build_resumes_to_the_same_files(clean_build, tmp_path, monk
 def test_other_seed_gives_other_data(clean_build, tmp_path):
     builtin.build_builtin("birds", TINY, tmp_path, seed=4, workers=1, progress=False)
     assert files(tmp_path) != files(clean_build)
+
+
+def test_a_build_of_another_seed_or_size_is_never_resumed(tmp_path):
+    """A folder holding an interrupted seed-3 build is refused for seed 4 or other sizes: items never mix."""
+    builtin.build_builtin("birds", TINY, tmp_path, seed=3, workers=1, progress=False)
+    before = files(tmp_path)
+    with pytest.raises(DataRootError, match="another build.*seed"):
+        builtin.build_builtin("birds", TINY, tmp_path, seed=4, workers=1, progress=False)
+    bigger = DataSizes({"train": 2, "test": 2}, {"birds": 2, "flowers": 2}, 64, 768, captions_per_image=3)
+    with pytest.raises(DataRootError, match="another build.*sizes"):
+        builtin.build_builtin("birds", bigger, tmp_path, seed=3, workers=1, progress=False)
+    assert files(tmp_path) == before
+
+
+def test_a_folder_that_is_not_ours_is_refused_and_untouched(tmp_path):
+    """A user's tree (here with dot-files, as a CUB copy may have) is neither written to nor cleaned."""
+    user = tmp_path / "CUB"
+    (user / "CUB_200_2011").mkdir(parents=True)
+    for name, data in {".DS_Store": b"x", "CUB_200_2011/.keep": b"", ".env": b"A=1", ".gitignore": b"*"}.items():
+        (user / name).write_bytes(data)
+    before = {str(p.relative_to(user)): p.read_bytes() for p in user.rglob("*") if p.is_file()}
+    with pytest.raises(DataRootError, match=f"{user} is not empty"):
+        builtin.build_builtin("birds", TINY, user, seed=3, workers=1, progress=False)
+    assert {str(p.relative_to(user)): p.read_bytes() for p in user.rglob("*") if p.is_file()} == before
 
 
 def test_load_builtin_gives_records(clean_build):

@@ -8,9 +8,10 @@ from torch import nn
 from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.dataset import wav_table
 from s2i_lib.data.pairs import SpeechPairs, TextPairs
-from s2i_lib.encoder_stage import (ENCODER_STAGE, ClassifierEncoder, classifier_step, embed_speech, embed_tokens,
-                                   gradient_balance, tsl_step)
-from s2i_lib.losses import TSLConfig
+from s2i_lib.config import get_profile
+from s2i_lib.stages.encoders import (ClassifierEncoder, classifier_step, embed_speech, embed_tokens,
+                                     encoder_train_config, gradient_balance, tsl_step)
+from s2i_lib.losses.tsl import TSLConfig
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.models.text_encoder import TextEncoder, Vocabulary
 from s2i_lib.train.encoder import EncoderTrainConfig, train_encoder
@@ -141,7 +142,10 @@ def test_gradient_balance_embedding_gradient_of_the_norm_term_by_hand():
     assert norms["norm (x5)"]["parameters"] == pytest.approx(float(s.grad.norm()), rel=1e-6)
 
 
-def test_profiles_use_a_fixed_teacher_view_set():
-    assert ENCODER_STAGE["paper"].view_set == "ten" and ENCODER_STAGE["paper"].crop == 224
-    assert ENCODER_STAGE["paper"].train_config().lr_step_epochs == 200       # the authors' StepLR
-    assert ENCODER_STAGE["default"].train_config().lr_step_epochs == ENCODER_STAGE["default"].epochs // 5
+def test_profiles_use_the_authors_views_and_schedule_at_paper():
+    paper, default = get_profile("paper"), get_profile("default")
+    assert paper.teacher.view_set == "ten" and paper.teacher.crop == 224
+    assert encoder_train_config(paper.encoder).lr_step_epochs == 200          # the authors' StepLR
+    assert encoder_train_config(paper.encoder).epochs == 1000 and paper.encoder.batch_size == 64
+    assert encoder_train_config(default.encoder).lr_step_epochs == default.encoder.epochs // 5
+    assert encoder_train_config(default.encoder, train_seed=7).seed == 7

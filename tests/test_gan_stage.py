@@ -8,30 +8,33 @@ import pytest
 import torch
 from torch import nn
 
-from s2i_lib.encoder_stage import save_embeddings
-from s2i_lib.gan_stage import GAN_STAGE, condition_following, derangement, gan_run, gan_run_dir
+from s2i_lib.config import PROFILES, get_profile
+from s2i_lib.stages.gan import condition_following, derangement, gan_configs
 
 
-@pytest.mark.parametrize("profile", sorted(GAN_STAGE))
+@pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_every_profile_builds_a_gan_and_a_training_config(profile):
-    stage = GAN_STAGE[profile]
-    config = stage.gan_config(1280)
+    data = SimpleNamespace(profile=get_profile(profile))
+    config, train_config = gan_configs(data, 1280)
     assert config.embedding_dim == 1280 and 1 <= config.branches <= 3
-    assert stage.train_config().iterations == stage.iterations
-    assert stage.gan_config(1024, branches=1).branches == 1
+    assert train_config.iterations == data.profile.gan.iterations
+    assert gan_configs(data, 1024, branches=1)[0].branches == 1
+    assert gan_configs(data, 1024, iterations=7, train_seed=5)[1].iterations == 7
+    assert gan_configs(data, 1024, train_seed=5)[1].seed == 5
 
 
-def test_paper_profile_is_stackgan_v2s_three_scales():
-    config = GAN_STAGE["paper"].gan_config(1024)
+def test_paper_profile_is_stackgan_v2s_three_scales_and_per_data_set_as_section_v():
+    config, train_config = gan_configs(SimpleNamespace(profile=get_profile("paper", "cub")), 1024)
     assert config.image_sizes == (64, 128, 256) and config.gf_dim == config.df_dim == 64
-    assert GAN_STAGE["paper"].train_config().batch_size == 24
+    assert train_config.batch_size == 24 and train_config.iterations == 220_000
+    assert gan_configs(SimpleNamespace(profile=get_profile("paper", "oxford")), 1024)[1].iterations == 100_000
+    assert gan_configs(SimpleNamespace(profile=get_profile("paper", "places")), 1024)[0].image_sizes == (64, 128)
 
 
-def test_run_folder_names_the_embedding_source_and_the_image_sizes(monkeypatch, tmp_path):
-    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path))
-    data = SimpleNamespace(dataset="birds", profile="default")
-    two_branch = GAN_STAGE["default"].gan_config(1280, branches=2)
-    assert gan_run_dir(data, "text", two_branch) == tmp_path / "birds" / "default" / "gan" / "text_32-64"
+def test_default_profile_is_one_32px_branch():
+    """The one place the default GAN's size is set: the profile (no second table overrides it)."""
+    config, _ = gan_configs(SimpleNamespace(profile=get_profile("default")), 1280)
+    assert config.image_sizes == (32,) and config.gf_dim == 32
 
 
 def test_derangement_moves_every_index():
@@ -88,19 +91,3 @@ def test_condition_following_scores_a_generator_that_ignores_its_condition_the_s
     embeddings = torch.randn(12, 1, 3)
     out = condition_following(Constant(), ColourReader(), embeddings, [[{"colour": c}] for c in colours], seed=0)
     assert out["matched"]["overall"] == out["shuffled"]["overall"] == pytest.approx(1 / 3)
-
-
-def test_gan_run_reads_notebook_01s_embeddings_and_applies_the_overrides(monkeypatch, tmp_path):
-    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path))
-    records = {split: [SimpleNamespace(key=f"{split}{i}", label=i) for i in range(3)] for split in ("train", "test")}
-    data = SimpleNamespace(dataset="birds", profile="smoke", records=records)
-    for split in ("train", "test"):
-        save_embeddings(tmp_path / "birds" / "smoke" / "embeddings" / f"text_{split}.pt", records[split],
-                        torch.randn(3, 10, 16), "text")
-    run = gan_run(data, "text", branches=2, iterations=7)
-    assert run.embeddings["test"].shape == (3, 10, 16) and run.config.embedding_dim == 16
-    assert run.config.branches == 2 and run.train_config.iterations == 7
-    assert run.train_config.batch_size == GAN_STAGE["smoke"].batch_size
-    assert run.run_dir == tmp_path / "birds" / "smoke" / "gan" / "text_32-64"
-    with pytest.raises(FileNotFoundError, match="01_encoder"):
-        gan_run(data, "tsl")

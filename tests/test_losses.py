@@ -1,4 +1,4 @@
-"""Teacher-student loss terms against hand-computed values; each pins a trap of anchors.md 1.5 / 10."""
+"""Teacher-student loss terms against hand-computed values; each pins a trap of docs/authors-code.md#5 / docs/fidelity-traps.md#1."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from s2i_lib.losses import (TSLConfig, distillation_loss, joint_embedding_loss, norm_loss,
+from s2i_lib.losses.tsl import (TSLConfig, distillation_loss, joint_embedding_loss, norm_loss,
                             teacher_student_loss)
 
 EYE = torch.eye(2)

@@ -8,7 +8,7 @@ import torch.multiprocessing as mp
 from torch.utils.data import default_collate
 
 from s2i_lib.models.stackgan import Generator, make_discriminators
-from s2i_lib.train.checkpoint import load_checkpoint
+from s2i_lib.checkpoint import load_checkpoint
 from s2i_lib.train.gan import Precision, train_gan, train_step
 from s2i_lib.train.parallel import RankSlice, average_gradients, world
 

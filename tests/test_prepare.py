@@ -15,7 +15,7 @@ def test_real_data_sets_share_the_dataset_interface(tmp_path, monkeypatch, datas
     tree = make_tree(tmp_path / dataset)
     data = prepare(dataset, "smoke", tree.root, workers=1, progress=False)
     assert data.fbanks is not None and not data.fbanks.failed
-    assert data.fbanks.folder == tmp_path / "artifacts" / dataset / "smoke" / "fbank"
+    assert data.fbanks.folder == tmp_path / "artifacts" / dataset / "smoke" / "seed0" / "fbank"
     for split in ("train", "test"):
         ds = data.torch_dataset(split, image_sizes=(16, 32))
         assert len(ds) == len(tree.keys[split])

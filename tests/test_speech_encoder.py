@@ -1,4 +1,4 @@
-"""Speech encoder shapes and the length semantics of anchors.md 1.3 (64x reduction, mean over padded steps)."""
+"""Speech encoder shapes and the length semantics of docs/authors-code.md#3 (64x reduction, mean over padded steps)."""
 from __future__ import annotations
 
 import pytest

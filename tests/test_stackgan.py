@@ -1,5 +1,5 @@
-"""StackGAN-v2: shapes at every scale, the paper config's layers (anchors.md 2.2), init, losses on hand-computed
-values (anchors.md 2.3, 1.8) and the EMA update."""
+"""StackGAN-v2: shapes at every scale, the paper config's layers (docs/stackgan-v2.md#2), init, losses on hand-computed
+values (docs/stackgan-v2.md#3, docs/authors-code.md#8) and the EMA update."""
 from __future__ import annotations
 
 import math
@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from s2i_lib.gan_losses import bce, class_aware_loss, discriminator_loss, generator_adversarial_loss, kl_loss
-from s2i_lib.models.stackgan import (CANet, Discriminator, DOutput, GANConfig, Generator, ResBlock, gan_config,
-                                     make_discriminators)
+from s2i_lib.config import get_profile
+from s2i_lib.losses.stackgan import (bce, class_aware_loss, discriminator_loss, discriminator_scale_loss,
+                                      generator_adversarial_loss, generator_loss, kl_loss)
+from s2i_lib.models.stackgan import CANet, Discriminator, DOutput, GANConfig, Generator, ResBlock, make_discriminators
 from s2i_lib.train.gan import ema_update
 
 LOG2 = math.log(2.0)
@@ -43,7 +44,7 @@ def conv_shapes(module: nn.Module) -> list[tuple[int, int]]:
 
 def test_paper_config_has_stackgan_v2_layers():
     with torch.device("meta"):                                          # shapes only: no memory, no init cost
-        config = gan_config("paper", embedding_dim=1024)
+        config = GANConfig(1024, **get_profile("paper").gan.architecture())
         netG, netsD = Generator(config), make_discriminators(config)
         images, mu, _ = netG(torch.zeros(24, 100), torch.zeros(24, 1024))
         outs = [netD(x, mu) for netD, x in zip(netsD, images)]
@@ -104,14 +105,12 @@ def test_init_is_stackgan_v2_weights_init():
 
 
 def test_config_validation():
-    assert gan_config("smoke", 1280).image_sizes == (32, 64)
-    assert gan_config("paper", 1024, branches=1).image_sizes == (64,)
+    assert GANConfig(1280, **get_profile("smoke").gan.architecture()).image_sizes == (32, 64)
+    assert GANConfig(1024, branches=1).image_sizes == (64,)
     with pytest.raises(ValueError, match="branches"):
         tiny(branches=4)
     with pytest.raises(ValueError, match="power of two"):
         tiny(base_size=48)
-    with pytest.raises(ValueError, match="unknown GAN profile"):
-        gan_config("huge", 1024)
 
 
 def out(cond, uncond):
@@ -130,13 +129,32 @@ def test_bce_with_logits_is_sigmoid_then_bce():
 
 def test_discriminator_loss_hand_values():
     zero = out([0.0, 0.0], [0.0, 0.0])
-    assert discriminator_loss(zero, zero, zero, 1.0).item() == pytest.approx(6 * LOG2)
-    assert discriminator_loss(zero, zero, zero, 0.5).item() == pytest.approx(4.5 * LOG2)
-    assert discriminator_loss(zero, zero, zero, 0.0).item() == pytest.approx(2 * LOG2)   # real + (wrong + fake) / 2
+    assert discriminator_scale_loss(zero, zero, zero, 1.0).item() == pytest.approx(6 * LOG2)
+    assert discriminator_scale_loss(zero, zero, zero, 0.5).item() == pytest.approx(4.5 * LOG2)
+    assert discriminator_scale_loss(zero, zero, zero, 0.0).item() == pytest.approx(2 * LOG2)   # real + (wrong + fake) / 2
     real, wrong, fake = out([2.0], [1.0]), out([-1.0], [0.0]), out([0.0], [-2.0])
     # BCE(x, 1) = softplus(-x), BCE(x, 0) = softplus(x)
     expected = softplus(-2) + softplus(-1) + softplus(0) + 0.5 * (softplus(-1) + softplus(0) + softplus(-2))
-    assert discriminator_loss(real, wrong, fake, 0.5).item() == pytest.approx(expected)
+    assert discriminator_scale_loss(real, wrong, fake, 0.5).item() == pytest.approx(expected)
+    # wrong images count as real for the unconditional head: swapping wrong and fake changes the loss
+    assert discriminator_scale_loss(real, fake, wrong, 0.5).item() != pytest.approx(expected)
+    total, per_scale = discriminator_loss([zero, real], [zero, wrong], [zero, fake], 0.5)
+    assert [t.item() for t in per_scale] == pytest.approx([4.5 * LOG2, expected])
+    assert total.item() == pytest.approx(4.5 * LOG2 + expected)
+
+
+def test_generator_loss_sums_scales_class_aware_and_twice_the_kl():
+    mu, logvar = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, LOG2]])
+    kl = (2 - LOG2) / 4
+    total, terms = generator_loss([out([0.0], [0.0]), out([2.0], [-1.0])], mu, logvar, 2.0, 0.5)
+    assert terms["g0"].item() == pytest.approx(1.5 * LOG2)
+    assert terms["g1"].item() == pytest.approx(softplus(-2) + 0.5 * softplus(1))
+    assert total.item() == pytest.approx(1.5 * LOG2 + softplus(-2) + 0.5 * softplus(1) + 2 * kl)
+    assert "cal" not in terms
+    codes = DOutput(torch.zeros(3), torch.zeros(3), torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0]]))
+    with_cal, terms = generator_loss([codes], torch.zeros(3, 2), torch.zeros(3, 2), 2.0, 1.0, torch.tensor([0, 0, 1]))
+    assert terms["cal"].item() == pytest.approx((10 / 9) / 2)
+    assert with_cal.item() == pytest.approx(2 * LOG2 + (10 / 9) / 2)
 
 
 def test_generator_losses_hand_values():

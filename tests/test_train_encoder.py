@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import Dataset
 
-from s2i_lib.losses import teacher_student_loss
+from s2i_lib.losses.tsl import teacher_student_loss
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.train.encoder import EncoderTrainConfig, train_encoder
 

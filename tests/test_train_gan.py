@@ -13,7 +13,7 @@ from s2i_lib.data.dataset import SpeechImageDataset
 from s2i_lib.data.records import Record
 from s2i_lib.generate import generate, save_pngs
 from s2i_lib.models.stackgan import GANConfig, Generator
-from s2i_lib.train.checkpoint import load_checkpoint
+from s2i_lib.checkpoint import load_checkpoint
 from s2i_lib.train.gan import ConditionedImages, GANTrainConfig, load_generator, train_gan
 
 CONFIG = GANConfig(embedding_dim=12, condition_dim=8, z_dim=10, gf_dim=4, df_dim=4, branches=2, base_size=32,

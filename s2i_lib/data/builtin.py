@@ -1,6 +1,6 @@
 """The built-in spoken-caption data set: procedural birds or flowers, captions, and speech for every caption.
 
-See DESIGN.md "The built-in data set". Each image is one job with its own random generator, seeded by
+See the README, "The built-in data set". Each image is one job with its own random generator, seeded by
 (seed, kind, class, image), so the data set is the same whichever worker makes which item and in which order.
 A job writes its PNG and wavs through temporary files renamed into place, and its item JSON last: an item
 whose JSON exists is complete, so a build that was interrupted resumes where it stopped and never leaves
@@ -8,6 +8,8 @@ half-written files behind. The manifest is assembled from the item files once ev
 
 Folder layout under `out_dir`:
     images/<class>/<stem>.png   wavs/<class>/<stem>_<k>.wav   items/<class>/<stem>.json   manifest.json
+    s2i_build.json   the build's identity (data set, sizes, seed): the folder is the project's, and only a build
+                     of the same identity resumes in it
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import json
 import os
 import time
 from multiprocessing import get_context
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..audio import write_wav
-from ..config import DataProfile, get_profile
+from ..config import DataSizes, get_profile
 from . import voices as tts
 from .captions import make_captions
 from .errors import DataRootError
@@ -37,7 +40,7 @@ SPEED_RANGE = (0.85, 1.2)
 PITCH_RANGE = (0.85, 1.15)
 
 
-def select_classes(kind: str, profile: DataProfile, seed: int = 0) -> list[ClassSpec]:
+def select_classes(kind: str, profile: DataSizes, seed: int = 0) -> list[ClassSpec]:
     """All classes of `kind`, or the first n train and n test classes where the profile asks for a subset."""
     classes = make_classes(kind, seed)
     if profile.classes_per_split is None:
@@ -99,20 +102,62 @@ def _worker_init() -> None:
     torch.set_num_threads(1)
 
 
-def build_builtin(kind: str, profile: str | DataProfile, out_dir: str | Path, seed: int = 0, workers: int = 2,
-                  progress: bool = True) -> Path:
-    """Build (or finish building) the built-in data set of `kind` at `profile` in `out_dir`.
+BUILD_MARKER = "s2i_build.json"
+BUILD_FORMAT = 1
+OWN_FOLDERS = ("images", "wavs", "items")
+
+
+def claim_folder(out: Path, identity: dict) -> None:
+    """Make `out` the home of the build `identity`: it must be empty (or absent) or hold a marker of the same
+    identity. Anything else is refused, so that a build never writes into, or deletes from, a user's folder
+    or mixes items of two builds (another seed or profile)."""
+    marker = out / BUILD_MARKER
+    if marker.exists():
+        try:
+            found = json.loads(marker.read_text())
+        except ValueError:
+            raise DataRootError(f"{marker} is unreadable: delete {out} (it holds a broken built-in data set) "
+                                f"and build again") from None
+        if found != identity:
+            diff = {k: (found.get(k), v) for k, v in identity.items() if found.get(k) != v}
+            raise DataRootError(f"{out} holds a built-in data set of another build ({diff}, found vs asked): "
+                                f"pass another folder as DATA_ROOT, or delete {out} to rebuild it")
+        return
+    if out.exists() and any(out.iterdir()):
+        raise DataRootError(f"{out} is not empty and is not a built-in data set of this project (no "
+                            f"{BUILD_MARKER}): the build writes only into an empty or new folder; pass another "
+                            f"DATA_ROOT (a real data set needs DATASET=cub|oxford|places)")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{BUILD_MARKER}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(identity, indent=1))
+    os.replace(tmp, marker)
+
+
+def remove_own_temp_files(out: Path) -> None:
+    """Delete the temporary files an interrupted build of ours left (dot-files in our own subfolders only)."""
+    for folder in OWN_FOLDERS:
+        for leftover in (out / folder).rglob(".*"):
+            if leftover.is_file():
+                leftover.unlink()
+
+
+def build_builtin(kind: str, profile: str | DataSizes, out_dir: str | Path, seed: int = 0, workers: int = 2,
+                  progress: bool = True, name: str | None = None) -> Path:
+    """Build (or finish building) the built-in data set of `kind` with the data sizes of `profile` in `out_dir`.
 
     Returns the manifest path. Items already complete are kept, temporary files an interrupted run left behind
-    are removed, and the manifest is rewritten at the end.
+    are removed, and the manifest is rewritten at the end. `out_dir` must be new, empty, or a build of the same
+    kind, sizes and seed (`claim_folder`).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown built-in data set {kind!r}; choose one of {KINDS}")
-    prof = profile if isinstance(profile, DataProfile) else get_profile(profile)
+    if isinstance(profile, str):
+        name, prof = profile, get_profile(profile).data
+    else:
+        name, prof = name or "custom", profile
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for leftover in [p for p in out.rglob(".*") if p.is_file()]:   # temp files of an interrupted run
-        leftover.unlink()
+    claim_folder(out, {"format": BUILD_FORMAT, "dataset": kind, "seed": seed, "sizes": asdict(prof)})
+    remove_own_temp_files(out)
     available, notices = tts.available_voices()
     for notice in notices:
         print(f"voice pool: {notice}")
@@ -131,12 +176,12 @@ def build_builtin(kind: str, profile: str | DataProfile, out_dir: str | Path, se
     if workers > 1:
         with get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
             items = list(tqdm(pool.imap_unordered(_make_item, jobs, chunksize=2), total=len(jobs),
-                              desc=f"{kind} ({prof.name})", disable=not progress))
+                              desc=f"{kind} ({name})", disable=not progress))
     else:
-        items = [_make_item(jb) for jb in tqdm(jobs, desc=f"{kind} ({prof.name})", disable=not progress)]
+        items = [_make_item(jb) for jb in tqdm(jobs, desc=f"{kind} ({name})", disable=not progress)]
     items.sort(key=lambda it: it["key"])
     manifest = {
-        "dataset": kind, "profile": prof.name, "seed": seed, "image_size": prof.image_size,
+        "dataset": kind, "profile": name, "seed": seed, "image_size": prof.image_size,
         "attributes": {a: list(v) for a, v in ATTRIBUTES[kind].items()},
         "classes": [{"index": c.index, "name": c.name, "split": c.split, "attributes": c.attributes}
                     for c in classes],
@@ -145,7 +190,7 @@ def build_builtin(kind: str, profile: str | DataProfile, out_dir: str | Path, se
         "build_seconds_last_run": round(time.time() - start, 1),
         "items": items,
     }
-    tmp = out / "manifest.json.tmp"
+    tmp = out / f".manifest.json.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, out / "manifest.json")
     return out / "manifest.json"

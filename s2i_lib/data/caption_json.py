@@ -1,8 +1,8 @@
 """The caption-JSON reader shared by the Places, birds and flowers loaders.
 
-DAVEnet's JSON (anchors.md §5) is `{image_base_path, audio_base_path, data: [{wav, image, uttid, speaker,
+DAVEnet's JSON (docs/evaluation.md#3) is `{image_base_path, audio_base_path, data: [{wav, image, uttid, speaker,
 asr_text}, ...]}`; an item's files are `image_base_path/image` and `audio_base_path/wav`. The authors kept this
-top level for their birds and flowers speech data (anchors.md §1.9), so `CaptionJson` reads all three. A base
+top level for their birds and flowers speech data (docs/authors-code.md#9), so `CaptionJson` reads all three. A base
 path may be absolute or relative to the data root.
 
 Missing files are an error, not a skip: a JSON item whose image or wav does not exist raises `DataRootError`
@@ -71,7 +71,7 @@ def read_caption_json(path: Path, root: Path) -> CaptionJson:
     absent = [k for k in ("image_base_path", "audio_base_path", "data") if k not in data]
     if absent:
         raise DataFormatError(f"{path}: missing top-level key(s) {absent}; expected image_base_path, "
-                              "audio_base_path and data (anchors.md §1.9, §5)")
+                              "audio_base_path and data (docs/authors-code.md#9, docs/evaluation.md#3)")
     # `root / base` is `base` itself when base is absolute
     return CaptionJson(path, root, root / data["image_base_path"], root / data["audio_base_path"], data["data"])
 

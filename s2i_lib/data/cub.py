@@ -1,10 +1,10 @@
-"""CUB-200-2011 loader for the StackGAN-v2 / Reed "birds" data root (anchors.md §1.9, §2.4).
+"""CUB-200-2011 loader for the StackGAN-v2 / Reed "birds" data root (docs/authors-code.md#9, docs/stackgan-v2.md#4).
 
 The split comes from `{split}/filenames.pickle` and `{split}/class_info.pickle` (the standard split has
 8,855 train images of 150 classes and 2,933 test images of 50 classes), bounding boxes from
 `CUB_200_2011/bounding_boxes.txt`. Captions and speech come from one of two layouts:
 
-- the authors' speech layout: `train.json` / `test.json` (anchors.md §1.9) give each image's 10 captions
+- the authors' speech layout: `train.json` / `test.json` (docs/authors-code.md#9) give each image's 10 captions
   (`text`) and 10 wavs (`audio`, relative to `audio_base_path`); an image of the split without a JSON item
   is a `DataFormatError` and an item pointing to a missing wav or image a `DataRootError` (never skipped);
 - the text-only layout: no JSON, captions from `text_c10/<key>.txt` (or AttnGAN's `text/`), wavs empty

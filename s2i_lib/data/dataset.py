@@ -1,6 +1,6 @@
 """One torch Dataset for every data set: (image, spoken captions' spectrograms, class, wrong-class image).
 
-Image handling follows StackGAN-v2 and the authors (anchors.md 1.8, 2.4): train images are cropped to a 1.5x
+Image handling follows StackGAN-v2 and the authors (docs/authors-code.md#8, docs/stackgan-v2.md#4): train images are cropped to a 1.5x
 box around their bounding box when there is one, resized to 76/64 of the largest side, randomly cropped and
 flipped, then resized to each smaller scale; test images are only resized (the authors do not bbox-crop them).
 The wrong image is redrawn until its class differs (the authors' rule; StackGAN-v2 redraws only once).
@@ -31,7 +31,7 @@ def wav_table(records: list[Record]) -> dict[str, Path]:
 
 def usable_keys(record: Record, fbanks: FbankCache) -> list[str]:
     """Cache key of each of the record's captions; an utterance the cache could not use is replaced by the
-    nearest usable caption of the same image (the authors' extraction rule, anchors.md 1.2)."""
+    nearest usable caption of the same image (the authors' extraction rule, docs/authors-code.md#2)."""
     keys = [utterance_key(record, k) for k in range(len(record.wavs))]
     ok = [i for i, key in enumerate(keys) if key in fbanks]
     if not ok:
@@ -66,7 +66,7 @@ class SpeechImageDataset(Dataset):
     speech_len (K,) real frames per caption, label, index.
 
     An utterance the fbank cache could not use is replaced by a neighbouring caption of the same image
-    (the authors' extraction rule, anchors.md 1.2); `replaced` counts those.
+    (the authors' extraction rule, docs/authors-code.md#2); `replaced` counts those.
     """
 
     def __init__(self, records: list[Record], fbanks: FbankCache | None, image_sizes: tuple[int, ...] = (64,),

@@ -1,8 +1,7 @@
 """Errors raised by the real-data loaders (CUB-200, Oxford-102, Places audio captions).
 
 Every message names the offending path, shows what was expected there and says how to fix it, because the
-usual cause is a `DATA_ROOT` that points one folder too high or too low (DESIGN.md: "bad input gets a clear
-error that names the file and the problem").
+usual cause is a `DATA_ROOT` that points one folder too high or too low.
 """
 from __future__ import annotations
 

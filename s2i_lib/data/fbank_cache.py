@@ -3,7 +3,8 @@
 Layout of a cache folder: `fbank.f16` (all frames, (total_frames, n_mels) float16, utterances back to back)
 and `meta.json` (the `FbankParams`, and per utterance its key, offset and frame count). `meta.json` is written
 last, so a folder without it is an interrupted build and is rebuilt. Opening a cache that was built with other
-parameters, or for another list of wavs, rebuilds it and says why. Unusable wavs (missing, corrupt, empty,
+parameters, for another list of wavs, or for wavs whose path, size or modification time changed since (a wav
+replaced after the build) rebuilds it and says why. Unusable wavs (missing, corrupt, empty,
 silent, shorter than 64 frames) are skipped, counted and named in `meta.json["failed"]`.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..audio import AudioError, FbankParams, load_logmel
+from ..config import shown
 
 
 def _compute(path: str, params: FbankParams):
@@ -65,6 +67,18 @@ class FbankCache:
         return np.asarray(self.frames[offset:offset + n], dtype=np.float32).T
 
 
+def wav_signatures(wavs: dict[str, str | Path]) -> list[list]:
+    """[path, size, mtime_ns] per wav (size and time -1 for a missing file): what a cache was built from."""
+    out = []
+    for path in wavs.values():
+        try:
+            st = os.stat(path)
+            out.append([str(path), st.st_size, st.st_mtime_ns])
+        except OSError:
+            out.append([str(path), -1, -1])
+    return out
+
+
 def build_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: FbankParams = FbankParams(),
                       workers: int = 2, progress: bool = True) -> FbankCache:
     """Compute the spectrogram of every wav (`wavs`: cache key -> path) into `folder`, on `workers` processes."""
@@ -72,6 +86,7 @@ def build_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: F
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "meta.json").unlink(missing_ok=True)
     keys = list(wavs)
+    inputs = wav_signatures(wavs)
     jobs = [(str(wavs[k]), params) for k in keys]
     offsets, frames, failed, total = [], [], {}, 0
     tmp = folder / "fbank.f16.tmp"
@@ -90,7 +105,7 @@ def build_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: F
             total += n
     os.replace(tmp, folder / "fbank.f16")
     meta = {"params": params.to_dict(), "keys": keys, "offsets": offsets, "frames": frames,
-            "total_frames": total, "failed": failed}
+            "total_frames": total, "failed": failed, "inputs": inputs}
     tmp_meta = folder / "meta.json.tmp"
     tmp_meta.write_text(json.dumps(meta))
     os.replace(tmp_meta, folder / "meta.json")
@@ -114,8 +129,11 @@ def open_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: Fb
             reason = f"it was built with other front-end parameters ({meta['params']} != {params.to_dict()})"
         elif meta["keys"] != list(wavs):
             reason = "it was built for another list of utterances"
+        elif meta.get("inputs") != wav_signatures(wavs):
+            changed = sum(a != b for a, b in zip(meta.get("inputs") or [], wav_signatures(wavs)))
+            reason = f"{changed or 'some'} wav files changed (path, size or time) since it was built"
     if reason is None:
         return FbankCache(folder)
     if progress:
-        print(f"building fbank cache {folder}: {reason}")
+        print(f"building fbank cache {shown(folder)}: {reason}")
     return build_fbank_cache(folder, wavs, params, workers, progress)

@@ -1,4 +1,4 @@
-"""Oxford-102 flowers loader (anchors.md §1.9; offline-assets.md "Datasets").
+"""Oxford-102 flowers loader (docs/authors-code.md#9; docs/offline-assets.md#1).
 
 Images `jpg/image_%05d.jpg` are labelled by `imagelabels.mat` (`labels`, 1..102, shape (1, N)). The paper
 splits by class, 82 train / 20 test classes, following Reed et al., not by `setid.mat`'s image split (so

@@ -1,5 +1,5 @@
 """Training items of the encoder stage: one random caption of an image with one random view of its teacher
-feature and the image's class (the authors' `DatasetBase.get_rand`, anchors.md 1.6).
+feature and the image's class (the authors' `DatasetBase.get_rand`, docs/authors-code.md#6).
 
 `SpeechPairs` reads the caption as a padded log-Mel spectrogram from the fbank cache; `TextPairs` as padded
 word ids (for the text encoder on ground-truth captions, or on ASR transcripts in the two-stage system).

@@ -1,4 +1,4 @@
-"""Places audio captions loader (DAVEnet JSON, anchors.md §5; the authors' 7-scene subset, §1.9).
+"""Places audio captions loader (DAVEnet JSON, docs/evaluation.md#3; the authors' 7-scene subset, docs/authors-code.md#9).
 
 One utterance per image; the JSON is read by `caption_json.CaptionJson`, so a JSON item whose image or wav does
 not exist raises `DataRootError` naming the file rather than silently shrinking the data set.
@@ -15,7 +15,7 @@ from .records import Record
 
 log = logging.getLogger(__name__)
 
-# The seven indoor scenes of the authors' Places subset (anchors.md §1.9, `PlaceSubSet`).
+# The seven indoor scenes of the authors' Places subset (docs/authors-code.md#9, `PlaceSubSet`).
 PLACES_CLASSES = ("bedroom", "dinette", "dining_room", "home_office", "hotel_room", "kitchenette", "living_room")
 
 PLACES_TREE = """
@@ -54,7 +54,7 @@ def places_json(root: Path, split: str, json_file: str | Path | None) -> Path:
 
 def load_places(root: str | Path, split: str, *, json_file: str | Path | None = None,
                 classes: Sequence[str] | None = PLACES_CLASSES) -> list[Record]:
-    """Places audio captions (anchors.md §1.9, §5): one record per JSON item, i.e. one utterance per image.
+    """Places audio captions (docs/authors-code.md#9, docs/evaluation.md#3): one record per JSON item, i.e. one utterance per image.
 
     key = `uttid` (else the wav path without extension); captions = `[asr_text]` when present and non-empty;
     wavs = `[wav]`; class_name = the image's scene folder (`scene_class`). By default only the authors' seven

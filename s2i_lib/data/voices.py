@@ -1,6 +1,6 @@
 """Offline text-to-speech voice pool used to speak the captions (the paper used a commercial TTS).
 
-Three engines, mixed so the speech encoder does not learn one synthesizer (offline-assets.md):
+Three engines, mixed so the speech encoder does not learn one synthesizer (docs/offline-assets.md#2):
 
 * espeak-ng, in process through ctypes on the library and data shipped by PyPI `espeakng-loader`;
 * flite, the Debian command-line program (`apt-get install flite`);

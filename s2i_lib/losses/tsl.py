@@ -1,6 +1,6 @@
 """Teacher-student loss TSL = JEL + lambda_norm * L_norm + lambda_KDL * L_KDL (paper Eq. 6-9).
 
-Where the paper's wording and the authors' code differ, the code's semantics are used (anchors.md 1.5):
+Where the paper's wording and the authors' code differ, the code's semantics are used (docs/authors-code.md#5):
 - JEL: margins are 1 (different class) and **0** (same class); the paper's "m_same = 0.1" is in the code a
   **weight** of 0.1 on the same-class hinge (weight 1 on the different-class one); the sum over the B x B score
   matrix is divided by B^2.

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
-from ..train.fit import fit_images
+from .fit import fit_images
 
 
 def images_to_tensor(images: list[Image.Image]) -> Tensor:

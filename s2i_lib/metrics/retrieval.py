@@ -1,6 +1,6 @@
 """How well caption embeddings find their images' teacher features among unseen classes (paper Table III).
 
-The authors' `EvalClass.eval_class` (anchors.md 1.7): class centres are the means of the speech embeddings
+The authors' `EvalClass.eval_class` (docs/authors-code.md#7): class centres are the means of the speech embeddings
 of each test class; an image is classified by the largest dot product between its teacher feature and the
 centres ("accuracy"); "AP@50" is, per class, the fraction of that class's images among the 50 images scoring
 highest against its centre, averaged over classes (at most images-per-class / 50 when classes are smaller

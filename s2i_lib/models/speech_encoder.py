@@ -1,4 +1,4 @@
-"""The speech encoder E_s = RNN(CNN(s')) of paper section III-A, with the authors' layers (anchors.md 1.3).
+"""The speech encoder E_s = RNN(CNN(s')) of paper section III-A, with the authors' layers (docs/authors-code.md#3).
 
 Input: log-Mel spectrograms (B, 40, T) padded to a fixed T (a multiple of 64) and the number of real frames
 per utterance. The input is normalised by a BatchNorm over its single channel; eight conv blocks (each

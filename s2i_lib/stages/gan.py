@@ -1,111 +1,119 @@
-"""The GAN stage as a few calls: per-profile sizes, the training data, and whether generated images follow
-their condition (issue 4's test on unseen classes: attribute accuracy against a shuffled-condition control).
+"""The GAN stage: StackGAN-v2 on a system's caption embeddings in a keyed run, its training data, and whether
+generated images follow their condition (attribute accuracy against a shuffled-condition control).
+
+A GAN run's config holds the data identity, the key of the embeddings run it is conditioned on, the full
+`GANConfig` and the training settings that change the weights (seed, iterations, batch, optimiser, EMA,
+precision); logging and snapshot intervals may change on resume.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from .config import get_profile
-from .data.builtin import read_manifest
-from .data.dataset import SpeechImageDataset, load_image_tensor
-from .data.prepare import PreparedData
-from .encoder_stage import load_embeddings, stage_dir
-from .generate import generate
-from .metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
-from .metrics.semantic import spoken_attribute_accuracy, spoken_attributes
-from .models.stackgan import GANConfig, Generator, gan_config
-from .train.checkpoint import load_checkpoint, save_checkpoint
-from .train.gan import ConditionedImages, GANTrainConfig
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..config import TRAIN_SEED
+from ..data.builtin import read_manifest
+from ..data.dataset import SpeechImageDataset, load_image_tensor
+from ..data.prepare import PreparedData
+from ..generate import generate
+from ..losses.tsl import TSLConfig
+from ..metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
+from ..metrics.semantic import spoken_attribute_accuracy, spoken_attributes
+from ..models.stackgan import GANConfig, Generator
+from ..train.gan import ConditionedImages, GANTrainConfig, train_gan
+from .runs import Run
+from .systems import SystemEmbeddings, load_embeddings
 
 
-@dataclass(frozen=True)
-class GANStageConfig:
-    """Per-profile GAN sizes; `paper` is StackGAN-v2 / the authors' (anchors.md 1.8, 2.3)."""
-    gan: str                                        # key of models.stackgan.GAN_PROFILES
-    iterations: int
-    batch_size: int = 24
-    amp: bool | None = None                         # autocast (bf16); None = on CUDA only
-    overrides: dict = field(default_factory=dict)   # GANConfig fields that differ from the GAN profile
-    sample_every: int = 2000
-    snapshot_every: int = 2000
-    log_every: int = 100
-
-    def gan_config(self, embedding_dim: int, **overrides) -> GANConfig:
-        return gan_config(self.gan, embedding_dim, **{**self.overrides, **overrides})
-
-    def train_config(self, **overrides) -> GANTrainConfig:
-        return GANTrainConfig(**{"iterations": self.iterations, "batch_size": self.batch_size, "amp": self.amp,
-                                 "sample_every": self.sample_every, "snapshot_every": self.snapshot_every,
-                                 "log_every": self.log_every, **overrides})
+# Training settings that do not change the weights, left out of a GAN run's key (the iteration count is in it:
+# a 10,000-iteration request never reuses, nor extends, a 5,000-iteration run).
+NOT_IN_KEY = ("snapshot_every", "sample_every", "log_every", "num_workers")
 
 
-# `default`: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU. On the built-in birds with TSL embeddings
-# its images follow the condition on unseen classes from ~2,000 iterations; the gap grows fastest up to ~3,000
-# and slowly after (spoken-attribute accuracy 0.305 vs 0.182 for the shuffled control at 5,000; ~19 min on
-# 2 cores), measured with benchmarks/gan_condition.py; README "Results so far".
-GAN_STAGE = {
-    "smoke": GANStageConfig("smoke", iterations=12, batch_size=8, sample_every=6, snapshot_every=6, log_every=3),
-    "default": GANStageConfig("default", iterations=5000, batch_size=32, amp=True, overrides={"branches": 1},
-                              sample_every=500, snapshot_every=500, log_every=50),
-    "paper": GANStageConfig("paper", iterations=220_000, snapshot_every=5000, sample_every=5000),
-}
-
-
-def gan_run_dir(data: PreparedData, source: str, config: GANConfig) -> Path:
-    """Where the GAN conditioned on `source` embeddings (tsl, classifier, text, two_stage) at `config`'s image
-    sizes trains, e.g. artifacts/birds/default/gan/tsl_32."""
-    return stage_dir(data) / "gan" / f"{source}_{'-'.join(map(str, config.image_sizes))}"
+def gan_configs(data: PreparedData, embedding_dim: int, branches: int = 0, iterations: int = 0,
+                train_seed: int = TRAIN_SEED) -> tuple[GANConfig, GANTrainConfig]:
+    """The profile's GAN and training settings; `branches` / `iterations` other than 0 replace the profile's
+    (Table V's scales, longer or shorter runs)."""
+    sizes = data.profile.gan
+    config = GANConfig(embedding_dim, **{**sizes.architecture(), **({"branches": branches} if branches else {})})
+    train_config = GANTrainConfig(iterations=iterations or sizes.iterations, batch_size=sizes.batch_size,
+                                  amp=sizes.amp, sample_every=sizes.sample_every,
+                                  snapshot_every=sizes.snapshot_every, log_every=sizes.log_every, seed=train_seed)
+    return config, train_config
 
 
 @dataclass(frozen=True)
 class GANRun:
-    """One GAN of the study: its conditioning embeddings {split: (N, K, D)}, configurations and run folder."""
-    embeddings: dict[str, Tensor]
+    """One GAN of the study: the embeddings that condition it, its configurations and its keyed run."""
+    embeddings: SystemEmbeddings
     config: GANConfig
     train_config: GANTrainConfig
-    run_dir: Path
+    run: Run
+
+    @property
+    def folder(self):
+        return self.run.folder
+
+    @property
+    def checkpoint(self):
+        return self.run.folder / "last.pt"
 
 
-def gan_run(data: PreparedData, source: str = "tsl", branches: int = 0, iterations: int = 0) -> GANRun:
-    """The profile's GAN conditioned on notebook 01's exported `source` embeddings; `branches` / `iterations`
-    other than 0 replace the profile's (Table V's scales, longer or shorter runs)."""
-    stage = GAN_STAGE[data.profile]
-    embeddings = {split: load_embeddings(stage_dir(data) / "embeddings" / f"{source}_{split}.pt", data.records[split])
-                  for split in ("train", "test")}
-    config = stage.gan_config(embeddings["train"].shape[-1], **({"branches": branches} if branches else {}))
-    train_config = stage.train_config(**({"iterations": iterations} if iterations else {}))
-    return GANRun(embeddings, config, train_config, gan_run_dir(data, source, config))
+def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iterations: int = 0,
+            train_seed: int = TRAIN_SEED, encoder_seed: int | None = None, teacher: str | None = None,
+            tsl: TSLConfig = TSLConfig()) -> GANRun:
+    """The profile's GAN conditioned on `system`'s exported embeddings (made by the encoder stage with
+    `teacher`, `tsl` and `encoder_seed`, default `train_seed`), trained with `train_seed`."""
+    encoder_seed = train_seed if encoder_seed is None else encoder_seed
+    embeddings = load_embeddings(data, system, teacher, tsl, encoder_seed)
+    config, train_config = gan_configs(data, embeddings.embeddings["train"].shape[-1], branches, iterations,
+                                       train_seed)
+    weights = {k: v for k, v in asdict(train_config).items() if k not in NOT_IN_KEY}
+    run = Run("gan", system, {"data": data.identity(), "embeddings": embeddings.run.key, "gan": asdict(config),
+                              "train": weights}, data.artifacts)
+    return GANRun(embeddings, config, train_config, run)
+
+
+def train_gan_run(data: PreparedData, gan: GANRun, device="cpu", progress: bool = True) -> list[dict]:
+    """Train (or resume, or reuse when finished) the GAN of `gan` in its run folder; returns the loss history."""
+    dataset = gan_dataset(data, "train", gan.embeddings.embeddings["train"], gan.config.image_sizes)
+    history = train_gan(gan.config, gan.train_config, dataset, gan.run.open(), device=device, progress=progress)
+    if history and history[-1]["iteration"] == gan.train_config.iterations:
+        gan.run.finish({"iterations": gan.train_config.iterations})
+    return history
 
 
 def gan_dataset(data: PreparedData, split: str, embeddings: Tensor, image_sizes: tuple[int, ...]) -> ConditionedImages:
     """The split's images at `image_sizes` (StackGAN-v2 augmentation), wrong-class images, and one of each
     image's caption embeddings (N, K, D) per item."""
-    base = SpeechImageDataset(data.records[split], None, image_sizes, get_profile(data.profile).target_length,
+    base = SpeechImageDataset(data.records[split], None, image_sizes, data.profile.data.target_length,
                               train=True)
     return ConditionedImages(base, embeddings)
 
 
-def attribute_scorer(data: PreparedData, path: str | Path | None = None, image_size: int = 32, epochs: int = 15,
-                     progress: bool = True) -> AttributeClassifier:
-    """The built-in data set's attribute classifier, trained on real train-class images once and cached (by
-    default in the stage folder's gan/attribute_scorer_<size>.pt)."""
-    path = path or stage_dir(data) / "gan" / f"attribute_scorer_{image_size}.pt"
+def attribute_scorer(data: PreparedData, train_seed: int = TRAIN_SEED, progress: bool = True) -> AttributeClassifier:
+    """The built-in data set's attribute classifier at the profile's evaluation sizes, trained on real
+    train-class images once and kept in a keyed run."""
+    sizes = data.profile.eval
     values = {k: tuple(v) for k, v in read_manifest(data.root)["attributes"].items()}
+    run = Run("scorer", "attributes", {"data": data.identity(), "image_size": sizes.scorer_size,
+                                       "epochs": sizes.scorer_epochs, "train_seed": train_seed}, data.artifacts)
+    path = run.open() / "scorer.pt"
     state = load_checkpoint(path)
-    if state is not None and state["values"] == values and state["image_size"] == image_size:
-        model = AttributeClassifier(values, image_size)
+    if state is not None and state["values"] == values:
+        model = AttributeClassifier(values, sizes.scorer_size)
         model.load_state_dict(state["model"])
         return model.eval()
     train = data.records["train"]
-    model = train_attribute_classifier(load_image_tensor(train, image_size),
+    model = train_attribute_classifier(load_image_tensor(train, sizes.scorer_size),
                                        encode_attributes([r.attributes for r in train], values), values,
-                                       epochs=epochs, image_size=image_size, device="cpu", progress=progress)
-    save_checkpoint(path, {"model": model.state_dict(), "values": values, "image_size": image_size})
+                                       epochs=sizes.scorer_epochs, image_size=sizes.scorer_size, seed=train_seed,
+                                       device="cpu", progress=progress)
+    save_checkpoint(path, {"model": model.state_dict(), "values": values})
+    run.finish()
     return model
 
 

@@ -1,21 +1,57 @@
-"""Teacher features computed once per image and cached: (N, V, D) per split, V views (anchors.md 1.4).
+"""Teacher features, computed once per image and kept in a keyed run: (N, V, D) per split, V views
+(docs/authors-code.md#4).
 
-A cache file holds the record keys, the view set, the crop side and the teacher's tag; it is reused only
-when all of them match, and recomputed (and atomically replaced) otherwise. Images are read a batch at a
-time, so the `paper` profile's splits never sit in memory whole.
+The run's config holds the data identity, the teacher option (frozen ImageNet EfficientNet-Lite0, or fine-tuned
+on the train classes, with its epochs and training seed), the view set and the crop side. Images are read a
+batch at a time, so the `paper` profile's splits never sit in memory whole.
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from ..models.teachers import ImageTeacher, teacher_features
-from ..train.checkpoint import load_checkpoint, save_checkpoint
-from .dataset import load_image_tensor
-from .records import Record
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..config import TRAIN_SEED, TeacherSizes
+from ..data.dataset import load_image_tensor
+from ..data.prepare import PreparedData
+from ..data.records import Record
+from ..models.teachers import ImageTeacher, load_teacher, teacher_features
+from ..train.teacher import fine_tune_teacher
+from .runs import Run
+
+NETWORK = "efficientnet-lite0"
+OPTIONS = ("frozen", "finetuned")
+
+
+@dataclass(frozen=True)
+class TeacherFeatures:
+    run: Run
+    features: dict[str, Tensor]      # split -> (N, V, D)
+
+    @property
+    def dim(self) -> int:
+        return self.features["train"].shape[-1]
+
+
+def teacher_sizes(data: PreparedData, teacher: str | None = None, crop: int | None = None) -> TeacherSizes:
+    """The profile's teacher settings, with the option and crop replaced where given."""
+    sizes = data.profile.teacher
+    return replace(sizes, teacher=teacher or sizes.teacher, crop=crop or sizes.crop)
+
+
+def teacher_run(data: PreparedData, sizes: TeacherSizes, train_seed: int = TRAIN_SEED) -> Run:
+    if sizes.teacher not in OPTIONS:
+        raise ValueError(f"teacher must be one of {OPTIONS}, not {sizes.teacher!r}")
+    config = {"data": data.identity(), "network": NETWORK, "teacher": asdict(sizes)}
+    if sizes.teacher == "finetuned":
+        config["train_seed"] = train_seed
+    else:
+        config["teacher"].pop("finetune_epochs")
+    return Run("teacher", sizes.teacher, config, data.artifacts)
 
 
 def cached_teacher_features(teacher: ImageTeacher, tag: str, records: list[Record], image_size: int,
@@ -35,3 +71,28 @@ def cached_teacher_features(teacher: ImageTeacher, tag: str, records: list[Recor
         for i in tqdm(chunks, desc=f"{tag} features", disable=not progress)])
     save_checkpoint(path, {**identity, "features": features})
     return features
+
+
+def teacher_stage(data: PreparedData, teacher: str | None = None, crop: int | None = None,
+                  train_seed: int = TRAIN_SEED, device: str = "cpu", progress: bool = True) -> TeacherFeatures:
+    """The teacher's cached view features of both splits. `teacher` ("frozen" or "finetuned", default the
+    profile's) picks the ImageNet network as it is or fine-tuned on the train classes first."""
+    sizes = teacher_sizes(data, teacher, crop)
+    run = teacher_run(data, sizes, train_seed)
+    folder = run.open()
+    size = sizes.crop + 3                                      # the views' resize side (docs/authors-code.md#4)
+    if sizes.teacher == "frozen":
+        net = load_teacher().to(device)
+    else:
+        records = data.records["train"]
+        weights = folder / "finetuned.pt"
+        images = None if weights.exists() else load_image_tensor(records, size)
+        labels = torch.tensor([r.label for r in records])
+        net = fine_tune_teacher(images, labels, weights, sizes.crop, sizes.finetune_epochs, seed=train_seed,
+                                device=device, progress=progress)
+    features = {split: cached_teacher_features(net, f"{NETWORK}-{sizes.teacher}", data.records[split], size,
+                                               folder / f"features_{split}.pt", sizes.view_set, sizes.crop,
+                                               progress=progress)
+                for split in ("train", "test")}
+    run.finish({"dim": features["train"].shape[-1], **{s: list(f.shape) for s, f in features.items()}})
+    return TeacherFeatures(run, features)

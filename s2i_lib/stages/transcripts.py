@@ -1,31 +1,37 @@
 """Stage one of the two-stage baseline: transcribe spoken captions with the offline recogniser, resumably.
 
-The paper's two-stage system transcribes every spoken caption with DeepSpeech (anchors.md 1.9); here it is
+The paper's two-stage system transcribes every spoken caption with DeepSpeech (docs/authors-code.md#9); here it is
 pocketsphinx (`s2i_lib.asr`). pocketsphinx runs at about 0.13 x real time on one core of the reference CPU
 (0.6 s per built-in caption), so CPU profiles transcribe `per_image` seeded captions of each image instead of
 all ten (a documented deviation). Transcripts are appended to a JSON-lines file one by one, so a killed run
-resumes where it stopped.
+resumes where it stopped. The file lives in a keyed run (`stages.runs`) whose config holds the data identity,
+the recogniser and the subset size; the subset is drawn with the data seed.
 """
 from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .audio import read_wav
-from .data.dataset import utterance_key
-from .data.records import Record
+from ..audio import read_wav
+from ..data.dataset import utterance_key
+from ..data.prepare import PreparedData
+from ..data.records import Record
+from .runs import Run
+
+RECOGNISER = "pocketsphinx 5.1.1 (en-us)"
 
 _recognizer = None
 
 
 def _init_worker() -> None:
     global _recognizer
-    from .asr import Recognizer
+    from ..asr import Recognizer
 
     _recognizer = Recognizer()
 
@@ -89,7 +95,7 @@ def transcribe_captions(records: list[Record], pairs: list[tuple[int, int]], pat
 def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcripts: dict[str, str],
                  held_out: tuple[str, ...] = ()) -> list[dict]:
     """Corpus WER of the transcribed captions per voice (voices of `held_out` marked), then over all."""
-    from .asr import word_error_rate
+    from ..asr import word_error_rate
 
     groups: dict[str, tuple[list[str], list[str]]] = {}
     for i, k in pairs:
@@ -104,3 +110,35 @@ def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcript
     rows.append({"voice": "all", "held out": "", "utterances": len(all_refs),
                  "WER": word_error_rate(all_refs, all_hyps)})
     return rows
+
+
+@dataclass(frozen=True)
+class Transcripts:
+    """The recogniser's transcripts of a seeded subset of each split's spoken captions."""
+    run: Run
+    pairs: dict[str, list[tuple[int, int]]]      # split -> (record index, caption index)
+    heard: dict[str, dict[str, str]]             # split -> utterance key -> transcript
+
+    def texts(self, records: dict[str, list[Record]], split: str) -> list[list[str]]:
+        """Per image of `split`, the transcripts of its transcribed captions, in caption order."""
+        out = [[] for _ in records[split]]
+        for i, k in self.pairs[split]:
+            out[i].append(self.heard[split][utterance_key(records[split][i], k)])
+        return out
+
+
+def transcripts_run(data: PreparedData) -> Run:
+    return Run("transcripts", "asr", {"data": data.identity(), "recogniser": RECOGNISER,
+                                      "per_image": data.profile.encoder.asr_per_image}, data.artifacts)
+
+
+def transcripts_stage(data: PreparedData, workers: int = 1, progress: bool = True) -> Transcripts:
+    """Transcribe (or reuse, or resume) the profile's caption subset of both splits."""
+    run = transcripts_run(data)
+    path = run.open() / "transcripts.jsonl"
+    per_image = data.profile.encoder.asr_per_image
+    pairs = {split: caption_subset(data.records[split], per_image, seed=data.seed) for split in ("train", "test")}
+    heard = {split: transcribe_captions(data.records[split], pairs[split], path, workers, progress)
+             for split in ("train", "test")}
+    run.finish({split: len(p) for split, p in pairs.items()})
+    return Transcripts(run, pairs, heard)

@@ -1,4 +1,4 @@
-"""The training loop shared by the speech, classifier-based and text encoders (anchors.md 1.6).
+"""The training loop shared by the speech, classifier-based and text encoders (docs/authors-code.md#6).
 
 Adam (lr 1e-3, weight decay 1e-5), StepLR (step 200 epochs, gamma 0.5) as the authors; the loss is a callable
 `step(model, batch) -> (loss, {name: value})`, so the same loop trains with the teacher-student loss or with
@@ -20,7 +20,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ..config import TRAIN_SEED
 
 Step = Callable[[nn.Module, dict], tuple[torch.Tensor, dict[str, float]]]
 
@@ -33,7 +34,7 @@ class EncoderTrainConfig:
     weight_decay: float = 1e-5
     lr_step_epochs: int = 200
     lr_gamma: float = 0.5
-    seed: int = 1234
+    seed: int = TRAIN_SEED
     num_workers: int = 0
 
 

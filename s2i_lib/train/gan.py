@@ -1,4 +1,4 @@
-"""The StackGAN-v2 training loop (anchors.md 2.3) on speech embeddings, with the authors' data rules (1.8).
+"""The StackGAN-v2 training loop (docs/stackgan-v2.md#3) on speech embeddings, with the authors' data rules (docs/authors-code.md#8).
 
 Each iteration draws one batch, generates once, updates every D (on real / wrong / fake images, conditioned on
 the detached CA mean mu), then G (adversarial terms of all scales + kl_coeff * KL, plus the class-aware loss
@@ -32,9 +32,10 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
-from ..gan_losses import class_aware_loss, discriminator_loss, generator_adversarial_loss, kl_loss
+from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
-from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ..config import TRAIN_SEED
 from .encoder import write_log
 from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
 
@@ -45,7 +46,7 @@ RESUMABLE_CHANGES = ("iterations", "snapshot_every", "sample_every", "num_worker
 class ConditionedImages(Dataset):
     """Items of a `SpeechImageDataset` built with `fbanks=None` (image and wrong_image as lists over its image
     sizes, label, index) plus `embedding`: one of the image's K caption embeddings, drawn uniformly for every
-    item as the authors do (anchors.md 1.8), and `caption`, its number k. `embeddings` is (N, K, D), aligned
+    item as the authors do (docs/authors-code.md#8), and `caption`, its number k. `embeddings` is (N, K, D), aligned
     with `base.records`."""
 
     def __init__(self, base: Dataset, embeddings: Tensor):
@@ -70,12 +71,12 @@ class ConditionedImages(Dataset):
 
 @dataclass(frozen=True)
 class GANTrainConfig:
-    iterations: int = 220_000          # the authors' netG_220000 (anchors.md 1.8)
+    iterations: int = 220_000          # the authors' netG_220000 (docs/authors-code.md#8)
     batch_size: int = 24
     lr: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     ema_decay: float = 0.999
-    seed: int = 1234
+    seed: int = TRAIN_SEED
     snapshot_every: int = 2000
     sample_every: int = 2000
     log_every: int = 100
@@ -114,55 +115,46 @@ class Precision:
         module.to(self.device)
         return module.to(memory_format=torch.channels_last) if self.channels_last else module
 
-    def backward_step(self, loss: Tensor, opt: torch.optim.Optimizer) -> None:
-        """Backward pass, gradients averaged over torchrun's processes (if any), optimiser step."""
-        opt.zero_grad(set_to_none=True)
+    def backward_step(self, loss: Tensor, opts: list[torch.optim.Optimizer]) -> None:
+        """Backward pass, gradients averaged over torchrun's processes (if any), a step of every optimiser."""
+        for opt in opts:
+            opt.zero_grad(set_to_none=True)
         (loss if self.scaler is None else self.scaler.scale(loss)).backward()
-        average_gradients([p for group in opt.param_groups for p in group["params"]])
-        if self.scaler is None:
-            opt.step()
-        else:
-            self.scaler.step(opt)
+        average_gradients([p for opt in opts for group in opt.param_groups for p in group["params"]])
+        for opt in opts:
+            if self.scaler is None:
+                opt.step()
+            else:
+                self.scaler.step(opt)
 
 
 def train_step(netG: Generator, netsD: nn.ModuleList, opt_g: torch.optim.Optimizer, opts_d: list,
                batch: dict, config: GANConfig, precision: Precision) -> dict[str, float]:
-    """One StackGAN-v2 iteration (all Ds, then G; the EMA update is the caller's). Returns the losses."""
+    """One StackGAN-v2 iteration (every D, then G; the EMA update is the caller's). Returns the losses.
+
+    D sees matching real images, mismatched ("wrong") real images and generated images, conditioned on the
+    detached CA mean mu; G's adversarial terms see mu itself, as StackGAN-v2's train_Gnet."""
     real = [precision.images(x) for x in batch["image"]]
     wrong = [precision.images(x) for x in batch["wrong_image"]]
     embedding = batch["embedding"].to(precision.device, non_blocking=True)
     z = torch.randn(len(embedding), config.z_dim, device=precision.device)
     with precision.autocast():
         fakes, mu, logvar = netG(z, embedding)
-    logs = {}
-    for i, (netD, opt) in enumerate(zip(netsD, opts_d)):
-        with precision.autocast():
-            c = mu.detach()
-            err_d = discriminator_loss(netD(real[i], c), netD(wrong[i], c), netD(fakes[i].detach(), c),
-                                       config.uncond_coeff)
-        precision.backward_step(err_d, opt)
-        logs[f"d{i}"] = err_d.detach()
+        c = mu.detach()
+        outputs = [(netD(real[i], c), netD(wrong[i], c), netD(fakes[i].detach(), c)) for i, netD in enumerate(netsD)]
+        err_d, per_scale = discriminator_loss(*zip(*outputs), uncond_coeff=config.uncond_coeff)
+    precision.backward_step(err_d, opts_d)
     netsD.requires_grad_(False)        # StackGAN-v2 computes D's weight gradients here and discards them
     with precision.autocast():
-        err_g = torch.zeros((), device=precision.device)
-        for i, netD in enumerate(netsD):
-            out = netD(fakes[i], mu)                 # mu not detached here, as StackGAN-v2's train_Gnet
-            adv = generator_adversarial_loss(out, config.uncond_coeff)
-            logs[f"g{i}"] = adv.detach()
-            err_g = err_g + adv
-            if config.class_aware:
-                cal = class_aware_loss(out.code, batch["label"].to(precision.device))
-                logs["cal"] = logs.get("cal", 0.0) + cal.detach()
-                err_g = err_g + cal
-        kl = kl_loss(mu, logvar)
-        err_g = err_g + config.kl_coeff * kl
-    precision.backward_step(err_g, opt_g)
+        labels = batch["label"].to(precision.device) if config.class_aware else None
+        err_g, terms = generator_loss([netD(fakes[i], mu) for i, netD in enumerate(netsD)], mu, logvar,
+                                      config.kl_coeff, config.uncond_coeff, labels)
+    precision.backward_step(err_g, [opt_g])
     netsD.requires_grad_(True)
     if precision.scaler is not None:
         precision.scaler.update()
-    logs["kl"] = kl.detach()
-    logs["d_loss"] = sum(logs[f"d{i}"] for i in range(len(netsD)))
-    logs["g_loss"] = err_g.detach()
+    logs = {**{f"d{i}": d.detach() for i, d in enumerate(per_scale)}, **{k: v.detach() for k, v in terms.items()},
+            "d_loss": err_d.detach(), "g_loss": err_g.detach()}
     names = sorted(logs)
     return dict(zip(names, torch.stack([logs[n].float() for n in names]).tolist()))
 

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..models.teachers import ImageTeacher, efficientnet_features, load_teacher
-from .checkpoint import save_checkpoint
-from .fit import fit_images
+from ..checkpoint import save_checkpoint
+from ..metrics.fit import fit_images
 
 
 class _TeacherClassifier(nn.Module):

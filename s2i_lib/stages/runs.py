@@ -1,0 +1,119 @@
+"""Run identity: every stage output lives in a folder named by a hash of everything that determines it.
+
+A run's config is a JSON-able dict holding the data identity (data set, profile, data seed, root and sizes),
+the stage's full settings (loss terms and weights, epochs, widths, branches, iterations ...), the training
+seed, and the keys of the runs it reads (a GAN's config holds the key of its embeddings, which holds the
+key of its encoder, which holds the key of its teacher features). The key is the first 12 hex digits of the
+SHA-256 of that config written canonically, so the same request finds the same folder (reused when finished,
+resumed when not) and any difference gives a new folder: a run is never reloaded under another config.
+
+Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved config, readable), the stage's
+files, and `done.json` once the run finished (with a short summary). `list_runs` / `python -m s2i_lib runs`
+show what exists.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+KEY_LENGTH = 12
+
+
+def canonical(config: dict) -> str:
+    return json.dumps(config, sort_keys=True, separators=(",", ":"))
+
+
+def run_key(config: dict) -> str:
+    return hashlib.sha256(canonical(config).encode()).hexdigest()[:KEY_LENGTH]
+
+
+def write_json(path: Path, value: dict) -> None:
+    """JSON written to a temporary file of this process, then renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(value, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One keyed stage output: `kind` (teacher, encoder, transcripts, embeddings, gan, scorer), a readable
+    `name` (e.g. tsl, classifier), its resolved `config`, and the data artifacts folder `root` it lives under."""
+    kind: str
+    name: str
+    config: dict
+    root: Path
+
+    def __post_init__(self):
+        canonical(self.config)                     # fails now, with the offending value, if not JSON-able
+
+    @property
+    def key(self) -> str:
+        return run_key({"kind": self.kind, "name": self.name, **self.config})
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.root) / "runs" / self.kind / f"{self.name}-{self.key}"
+
+    @property
+    def done(self) -> bool:
+        return (self.folder / "done.json").exists()
+
+    def open(self) -> Path:
+        """The run's folder, created with its config.json on first use; the folder's config must be this one."""
+        path = self.folder / "config.json"
+        record = {"kind": self.kind, "name": self.name, "key": self.key, "config": self.config}
+        if path.exists():
+            try:
+                found = json.loads(path.read_text())
+            except ValueError:
+                found = None
+            if found != json.loads(json.dumps(record)):
+                raise RuntimeError(f"{path} does not hold this run's config (a damaged or foreign folder): "
+                                   f"delete {self.folder} and run again")
+        else:
+            write_json(path, record)
+        return self.folder
+
+    def finish(self, summary: dict | None = None) -> None:
+        """Mark the run finished (`done.json`, with an optional short summary of what it made)."""
+        write_json(self.open() / "done.json", summary or {})
+
+
+def list_runs(root: str | Path) -> list[dict]:
+    """Every run under a data artifacts folder: kind, name, key, finished or not, folder, and its config."""
+    rows = []
+    for path in sorted(Path(root).glob("runs/*/*/config.json")):
+        try:
+            record = json.loads(path.read_text())
+        except ValueError:
+            record = {"kind": path.parent.parent.name, "name": path.parent.name, "key": "?", "config": {}}
+        rows.append({**record, "done": (path.parent / "done.json").exists(), "folder": str(path.parent)})
+    return rows
+
+
+def describe(config: dict, skip: tuple[str, ...] = ("data",)) -> str:
+    """A one-line summary of a config: its leaf values, nested names joined by '.', inputs' keys included."""
+    parts = []
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k in sorted(value):
+                walk(f"{prefix}.{k}" if prefix else k, value[k])
+        else:
+            parts.append(f"{prefix}={value}")
+
+    walk("", {k: v for k, v in config.items() if k not in skip})
+    return " ".join(parts)
+
+
+def runs_table(root: str | Path) -> str:
+    """One line per run: kind, name-key, finished or not, and its config in one line."""
+    rows = list_runs(root)
+    if not rows:
+        return f"no runs under {root}"
+    return "\n".join(f"{r['kind']:11s} {r['name']}-{r['key']}  {'done' if r['done'] else 'unfinished':10s} "
+                     f"{describe(r['config'])}" for r in rows)

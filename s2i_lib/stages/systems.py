@@ -1,0 +1,117 @@
+"""The four systems of Table II and their caption embeddings: the one home of their names, runs and files.
+
+A system's embeddings (N, K, D) per split live in a keyed `embeddings` run whose config names the key of the
+encoder run that made them (which names its teacher features, and for two-stage its transcripts). So the GAN
+stage, a benchmark or another notebook finds the embeddings of a system from the same request (data, teacher
+option, TSL terms, training seed) without knowing any file name, and never picks up another request's files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import Tensor
+
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..config import TRAIN_SEED
+from ..data.prepare import PreparedData
+from ..data.records import Record
+from ..losses.tsl import TSLConfig
+from .encoders import TrainedEncoder, embed_speech, embed_texts, encoder_run, train_speech_encoder, train_text_encoder
+from .runs import Run
+from .teacher import TeacherFeatures, teacher_run, teacher_sizes
+from .transcripts import Transcripts, transcripts_run, transcripts_stage
+
+SYSTEMS = {"tsl": "TSL (speech)", "classifier": "classifier (speech)", "text": "text (captions)",
+           "two_stage": "two-stage (transcripts)"}
+SPLITS = ("train", "test")
+
+
+def check_system(system: str) -> str:
+    if system not in SYSTEMS:
+        raise ValueError(f"unknown system {system!r}; choose one of {', '.join(SYSTEMS)}")
+    return system
+
+
+def embeddings_run(data: PreparedData, system: str, teacher: Run, tsl: TSLConfig = TSLConfig(),
+                   train_seed: int = TRAIN_SEED) -> Run:
+    """The keyed run holding `system`'s embeddings of both splits, computed from the request alone."""
+    inputs = {"transcripts": transcripts_run(data).key} if check_system(system) == "two_stage" else None
+    encoder = encoder_run(data, system, teacher, None, tsl, train_seed, inputs)
+    return Run("embeddings", system, {"data": data.identity(), "encoder": encoder.key}, data.artifacts)
+
+
+@dataclass(frozen=True)
+class SystemEmbeddings:
+    system: str
+    run: Run
+    embeddings: dict[str, Tensor]             # split -> (N, K, D)
+    encoder: TrainedEncoder | None = None     # set when `build_system` trained or reloaded it
+
+    @property
+    def label(self) -> str:
+        return SYSTEMS[self.system]
+
+
+def save_split(path, records: list[Record], embeddings: Tensor, system: str) -> None:
+    save_checkpoint(path, {"keys": [r.key for r in records], "labels": [r.label for r in records],
+                           "embeddings": embeddings.float(), "system": system})
+
+
+def load_split(path, records: list[Record]) -> Tensor:
+    """The (N, K, D) embeddings saved at `path` for exactly these records; a clear error otherwise."""
+    state = load_checkpoint(path)
+    if state is None:
+        raise FileNotFoundError(f"{path} does not exist")
+    if state["keys"] != [r.key for r in records]:
+        raise ValueError(f"{path} holds embeddings of other images than this split's {len(records)}: delete "
+                         f"{path.parent} and run the encoder stage again")
+    return state["embeddings"]
+
+
+def build_system(data: PreparedData, system: str, teacher: TeacherFeatures, tsl: TSLConfig = TSLConfig(),
+                 train_seed: int = TRAIN_SEED, transcripts: Transcripts | None = None, device: str = "cpu",
+                 progress: bool = True) -> SystemEmbeddings:
+    """Train (or reuse) `system`'s encoder and export its caption embeddings of both splits to a keyed run.
+    The two-stage system needs `transcripts` (from `transcripts_stage`; made here when not given)."""
+    check_system(system)
+    run = embeddings_run(data, system, teacher.run, tsl, train_seed)
+    if system in ("tsl", "classifier"):
+        encoder = train_speech_encoder(system, data, teacher, tsl, train_seed, device, progress)
+        embed = {s: (lambda s=s: embed_speech(encoder.model, data.records[s], data.fbanks,
+                                              data.profile.data.target_length, progress=progress)) for s in SPLITS}
+    else:
+        if system == "text":
+            texts, inputs = {s: [r.captions for r in data.records[s]] for s in SPLITS}, None
+        else:
+            transcripts = transcripts or transcripts_stage(data, progress=progress)
+            texts = {s: transcripts.texts(data.records, s) for s in SPLITS}
+            inputs = {"transcripts": transcripts.run.key}
+        encoder = train_text_encoder(system, texts["train"], data, teacher, inputs, tsl, train_seed, device,
+                                     progress)
+        embed = {s: (lambda s=s: embed_texts(encoder.model, encoder.vocab, texts[s])) for s in SPLITS}
+    folder = run.open()
+    embeddings = {}
+    for split in SPLITS:
+        path = folder / f"{split}.pt"
+        if run.done:
+            embeddings[split] = load_split(path, data.records[split])
+        else:
+            embeddings[split] = embed[split]()
+            save_split(path, data.records[split], embeddings[split], system)
+    run.finish({split: list(e.shape) for split, e in embeddings.items()})
+    return SystemEmbeddings(system, run, embeddings, encoder)
+
+
+def load_embeddings(data: PreparedData, system: str, teacher: str | None = None, tsl: TSLConfig = TSLConfig(),
+                    train_seed: int = TRAIN_SEED) -> SystemEmbeddings:
+    """`system`'s exported embeddings for this request (teacher option, TSL, training seed), or an error that
+    says how to make them."""
+    run = embeddings_run(data, system, teacher_run(data, teacher_sizes(data, teacher), train_seed), tsl,
+                         train_seed)
+    if not run.done:
+        raise FileNotFoundError(
+            f"no finished {system} embeddings for this request (run {run.folder.name} under "
+            f"{run.folder.parent}): make them with notebooks/01_encoder.ipynb or `python -m s2i_lib encoders "
+            f"--dataset {data.dataset} --profile {data.profile.name} --seed {data.seed} --train-seed {train_seed}`")
+    return SystemEmbeddings(system, run, {s: load_split(run.folder / f"{s}.pt", data.records[s]) for s in SPLITS})
+

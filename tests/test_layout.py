@@ -1,0 +1,63 @@
+"""The library's layers import one way (config, audio ... <- data, models <- losses, metrics <- train <- stages
+<- the command line), and no tracked file cites a reference outside the repository."""
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from s2i_lib.config import REPO_ROOT, profile_table
+
+LAYER = {"config": 0, "audio": 0, "checkpoint": 0, "asr": 0, "__init__": 0,
+         "data": 1, "models": 1,
+         "losses": 2, "metrics": 2, "generate": 2, "plots": 2,
+         "train": 3, "stages": 4, "__main__": 5}
+
+
+def imported_parts(path: Path) -> set[str]:
+    """The first s2i_lib component of every s2i_lib module that `path` imports."""
+    package = path.relative_to(REPO_ROOT).parts[:-1]            # ("s2i_lib", ...)
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[:len(package) - node.level + 1]) + (node.module or "").split(".")
+            elif (node.module or "").startswith("s2i_lib"):
+                base = node.module.split(".")
+            else:
+                continue
+            parts = [p for p in base if p][1:]
+            names = parts or [a.name for a in node.names]
+            out.update({names[0]} if parts else set(names))
+        elif isinstance(node, ast.Import):
+            out.update(a.name.split(".")[1] for a in node.names if a.name.startswith("s2i_lib."))
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "s2i_lib").rglob("*.py")), ids=lambda p: p.name)
+def test_imports_go_one_way(path):
+    own = path.relative_to(REPO_ROOT / "s2i_lib").parts[0].removesuffix(".py")
+    for part in imported_parts(path) - {own}:
+        assert LAYER[part] < LAYER[own], f"{path} ({own}, layer {LAYER[own]}) imports {part} (layer {LAYER[part]})"
+
+
+# The planning notes this project was started from live outside the repository; the code cites docs/ instead.
+OUTSIDE = re.compile(r"anchors\.md|(?<![/`\[(])offline-assets\.md|DESIGN\.md|\.\./shared")
+
+
+def test_no_tracked_file_cites_a_file_outside_the_repository():
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
+                           capture_output=True, text=True, check=True).stdout
+    for name in files.splitlines():
+        path = REPO_ROOT / name
+        if path.suffix in {".py", ".md", ".ipynb", ".toml", ".yml", ".sh", ""} and path.is_file() \
+                and name != "tests/test_layout.py":
+            found = OUTSIDE.search(path.read_text(errors="ignore"))
+            assert found is None, f"{name} cites {found.group()}, a file outside the repository"
+
+
+def test_readme_profile_table_is_the_configs():
+    assert profile_table() in (REPO_ROOT / "README.md").read_text()

@@ -1,0 +1,159 @@
+"""Run identity: every stage output is keyed by everything that determines it; the same request reuses (or
+resumes) its run, any difference makes a new one, and a run is never reloaded under another config."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+
+from s2i_lib.__main__ import main as cli
+from s2i_lib.config import get_profile
+from s2i_lib.data.dataset import wav_table
+from s2i_lib.data.fbank_cache import open_fbank_cache
+from s2i_lib.data.prepare import PreparedData
+from s2i_lib.losses.tsl import TSLConfig
+from s2i_lib.stages import encoders
+from s2i_lib.stages.gan import gan_run
+from s2i_lib.stages.runs import Run, list_runs, run_key, runs_table
+from s2i_lib.stages.systems import build_system, embeddings_run, load_embeddings
+from s2i_lib.stages.teacher import TeacherFeatures, teacher_run, teacher_sizes
+from s2i_lib.train import encoder as encoder_loop
+from test_dataset import make_records
+
+SMOKE = get_profile("smoke")
+TINY = replace(SMOKE, encoder=replace(SMOKE.encoder, epochs=3, batch_size=4))
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    root = tmp_path / "data"
+    root.mkdir()
+    records = make_records(root)
+    splits = {"train": records[:4], "test": [replace(r, split="test") for r in records[4:]] + records[:2]}
+    fbanks = open_fbank_cache(tmp_path / "fbank", wav_table(records), workers=1, progress=False)
+    return PreparedData("birds", TINY, 0, root, splits, fbanks)
+
+
+@pytest.fixture
+def teacher(data):
+    """Teacher features of the fixture's images (random, seeded) in their keyed run."""
+    run = teacher_run(data, teacher_sizes(data))
+    g = torch.Generator().manual_seed(0)
+    return TeacherFeatures(run, {s: torch.randn(len(r), 2, 16, generator=g) for s, r in data.records.items()})
+
+
+def test_key_is_a_hash_of_the_whole_config_and_the_folder_holds_it(tmp_path):
+    run = Run("encoder", "tsl", {"data": {"seed": 0}, "tsl": {"kdl": True}}, tmp_path)
+    assert run.key == run_key({"kind": "encoder", "name": "tsl", "data": {"seed": 0}, "tsl": {"kdl": True}})
+    assert run.folder == tmp_path / "runs" / "encoder" / f"tsl-{run.key}"
+    folder = run.open()
+    assert json.loads((folder / "config.json").read_text())["config"] == run.config
+    assert not run.done
+    run.finish({"epochs": 3})
+    assert run.done and list_runs(tmp_path)[0]["done"] and "tsl.kdl=True" in runs_table(tmp_path)
+    other = Run("encoder", "tsl", {"data": {"seed": 0}, "tsl": {"kdl": False}}, tmp_path)
+    assert other.key != run.key
+
+
+def test_a_folder_holding_another_config_is_refused(tmp_path):
+    run = Run("gan", "tsl", {"iterations": 5}, tmp_path)
+    run.open()
+    (run.folder / "config.json").write_text(json.dumps({"kind": "gan", "config": {"iterations": 6}}))
+    with pytest.raises(RuntimeError, match="delete"):
+        run.open()
+
+
+def test_tsl_variant_seed_and_data_seed_each_give_a_distinct_run(data, teacher):
+    base = embeddings_run(data, "tsl", teacher.run)
+    assert embeddings_run(data, "tsl", teacher.run).key == base.key                        # same request
+    keys = {base.key,
+            embeddings_run(data, "tsl", teacher.run, TSLConfig(kdl=False)).key,              # Table IV variant
+            embeddings_run(data, "tsl", teacher.run, TSLConfig(lambda_kdl=500.0)).key,
+            embeddings_run(data, "tsl", teacher.run, train_seed=7).key,                      # training seed
+            embeddings_run(replace(data, seed=1), "tsl", teacher.run).key,                   # data seed
+            embeddings_run(data, "classifier", teacher.run).key,
+            embeddings_run(data, "tsl", teacher_run(data, teacher_sizes(data, crop=32))).key}   # teacher input
+    assert len(keys) == 7
+
+
+def test_identical_request_reuses_the_finished_run_without_training(data, teacher, monkeypatch):
+    first = build_system(data, "tsl", teacher, progress=False)
+    assert first.run.done and first.encoder.run.done and len(first.encoder.history) == 3
+    weights = {k: v.clone() for k, v in first.encoder.model.state_dict().items()}
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(torch.optim.Adam, "step", no_training)
+    again = build_system(data, "tsl", teacher, progress=False)
+    assert again.run.key == first.run.key and again.encoder.history == first.encoder.history
+    for k, v in again.encoder.model.state_dict().items():
+        torch.testing.assert_close(v, weights[k])
+    torch.testing.assert_close(again.embeddings["test"], first.embeddings["test"])
+    assert load_embeddings(data, "tsl").run.key == first.run.key
+
+
+def test_another_seed_trains_a_new_run_beside_the_old_one(data, teacher):
+    a = build_system(data, "tsl", teacher, progress=False)
+    b = build_system(data, "tsl", teacher, train_seed=7, progress=False)
+    assert a.encoder.run.folder != b.encoder.run.folder and a.encoder.run.done and b.encoder.run.done
+    assert not torch.equal(a.embeddings["test"], b.embeddings["test"])
+    with pytest.raises(FileNotFoundError, match="python -m s2i_lib encoders"):
+        load_embeddings(data, "tsl", train_seed=8)
+
+
+def test_interrupted_encoder_run_resumes_to_the_same_weights(data, teacher, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real_save = encoder_loop.save_checkpoint
+
+    def killed_after_two_epochs(path, state):
+        real_save(path, state)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(encoder_loop, "save_checkpoint", killed_after_two_epochs)
+    with pytest.raises(KeyboardInterrupt):
+        encoders.train_speech_encoder("tsl", data, teacher, progress=False)
+    monkeypatch.setattr(encoder_loop, "save_checkpoint", real_save)
+    resumed = encoders.train_speech_encoder("tsl", data, teacher, progress=False)
+    assert resumed.run.done and [h["epoch"] for h in resumed.history] == [1, 2, 3]
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "elsewhere"))                 # an uninterrupted run
+    fresh_teacher = TeacherFeatures(teacher_run(data, teacher_sizes(data)), teacher.features)
+    straight = encoders.train_speech_encoder("tsl", data, fresh_teacher, progress=False)
+    assert straight.run.key == resumed.run.key and straight.run.folder != resumed.run.folder
+    for k, v in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[k], v, rtol=0, atol=0)
+
+
+def test_gan_run_is_keyed_by_its_embeddings_and_settings(data, teacher):
+    build_system(data, "tsl", teacher, progress=False)
+    build_system(data, "tsl", teacher, train_seed=7, progress=False)
+    build_system(data, "text", teacher, progress=False)
+    base = gan_run(data, "tsl")
+    assert base.embeddings.run.key in json.dumps(base.run.config)
+    assert base.config.embedding_dim == 16 and base.train_config.iterations == TINY.gan.iterations
+    assert gan_run(data, "tsl").run.key == base.run.key
+    keys = {base.run.key, gan_run(data, "tsl", encoder_seed=7).run.key,                # other embeddings
+            gan_run(data, "text").run.key, gan_run(data, "tsl", branches=1).run.key,
+            gan_run(data, "tsl", iterations=5).run.key, gan_run(data, "tsl", train_seed=3, encoder_seed=1234).run.key}
+    assert len(keys) == 6
+
+
+def test_runs_are_listed_from_the_command_line(data, teacher, capsys):
+    build_system(data, "classifier", teacher, progress=False)
+    cli(["runs", "--dataset", "birds", "--profile", "smoke", "--seed", "0"])
+    assert capsys.readouterr().out == runs_table(data.artifacts) + "\n"
+    lines = runs_table(data.artifacts).splitlines()
+    assert [line.split()[0] for line in lines] == ["embeddings", "encoder"]
+    assert all(" done " in line for line in lines)
+
+
+@pytest.mark.parametrize("bad", ["-1", "abc", "1.5"])
+def test_bad_seeds_are_a_one_line_error(bad, capsys):
+    with pytest.raises(SystemExit):
+        cli(["runs", "--seed", bad])
+    assert "non-negative integer" in capsys.readouterr().err
