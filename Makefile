@@ -21,7 +21,7 @@ PAPERMILL = $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup data runs reproduce-table2 test unit nbval lab clean-artifacts
+.PHONY: setup check-seeds data runs reproduce-table2 test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -33,17 +33,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-data: setup
+# A bad seed is a one-line error here, before anything runs.
+check-seeds:
+	@for v in "SEED=$(SEED)" "TRAIN_SEED=$(TRAIN_SEED)"; do case "$${v#*=}" in \
+	    ''|*[!0-9]*) echo "$${v%%=*} must be a non-negative integer, not '$${v#*=}'" >&2; exit 2;; esac; done
+
+data: setup check-seeds
 	$(PY) -m s2i_lib data $(CLI_ARGS)
 
-runs: setup
+runs: setup check-seeds
 	$(PY) -m s2i_lib runs $(CLI_ARGS)
 
 # Stages that exist so far: data, encoders, GAN (conditioned on the TSL embeddings). The Table II notebook
 # (every system's GAN plus FID / KID / score) joins this target when it lands.
 NOTEBOOKS := 00_data 01_encoder 02_gan
 
-reproduce-table2: setup
+reproduce-table2: setup check-seeds
 	@for nb in $(NOTEBOOKS); do \
 	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$${nb}_$(DATASET)_$(PROFILE).ipynb || exit 1; done
 	@echo "reproduce-table2: ran $(NOTEBOOKS); executed notebooks in $(EXECUTED)/. The Table II notebook"

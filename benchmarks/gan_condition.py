@@ -7,6 +7,9 @@ generated for test captions with their own embedding ("matched") and with anothe
 are appended to `condition_following.csv` in the run folder, so the study resumes where it stopped; `chunk_s`
 is the wall-clock training time of the chunk (empty for a checkpoint that this script did not train).
 Needs the built-in data set (its captions' spoken attributes are known) and notebook 01's exported embeddings.
+With `--validation` it runs on the validation view instead (fit classes -> held-out train classes; the
+embeddings come from `benchmarks/validation_choices.py classifier`), which is where the GAN's size and
+iteration count are chosen; the test classes are then not touched.
 
     OMP_NUM_THREADS=2 python benchmarks/gan_condition.py --profile default --system tsl --until 5000 --every 500
 """
@@ -20,7 +23,7 @@ from pathlib import Path
 from s2i_lib.__main__ import seed_arg
 from s2i_lib.checkpoint import load_checkpoint
 from s2i_lib.config import TRAIN_SEED
-from s2i_lib.data.prepare import prepare
+from s2i_lib.data.prepare import prepare, validation_view
 from s2i_lib.stages.gan import attribute_scorer, condition_following, gan_dataset, gan_run, spoken_targets
 from s2i_lib.stages.systems import SYSTEMS
 from s2i_lib.train.gan import load_generator, train_gan
@@ -51,9 +54,12 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=500, help="score the generator every this many iterations")
     parser.add_argument("--seed", type=seed_arg, default=0, help="the data seed")
     parser.add_argument("--train-seed", type=seed_arg, default=TRAIN_SEED)
+    parser.add_argument("--validation", action="store_true", help="fit classes -> validation classes")
+    parser.add_argument("--out", type=Path, default=None, help="also copy the rows here (e.g. under results/)")
     args = parser.parse_args()
 
     data = prepare(args.dataset, args.profile, None, seed=args.seed)
+    data = validation_view(data) if args.validation else data
     gan = gan_run(data, args.system, iterations=args.until, train_seed=args.train_seed)
     embeddings, config, train_config = gan.embeddings.embeddings, gan.config, gan.train_config
     run_dir = gan.run.open()
@@ -83,6 +89,9 @@ def main() -> None:
         score(done, time.time() - start)
     gan.run.finish({"iterations": done})
     print(f"rows in {table}")
+    if args.out:
+        args.out.write_text(table.read_text())
+        print(f"copied to {args.out}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile
 import torch
 import torchaudio.functional as AF
 
@@ -41,6 +42,7 @@ class FbankParams:
     f_min: float = 20.0
     top_db: float = 80.0
     silence_rms: float = 1e-4   # below this RMS (full scale = 1) an utterance counts as silent
+    max_abs_scale: bool = False  # divide by the largest |value| (the authors do it for Places only)
 
     @property
     def n_fft(self) -> int:
@@ -54,25 +56,54 @@ class FbankParams:
         return asdict(self)
 
 
+def wav_header_problem(path: Path) -> str | None:
+    """What is wrong with a RIFF/WAVE file's header, read without decoding: a sample rate of 0, no `data`
+    chunk, or a `data` chunk the file does not hold in full (a file cut short). None when it looks whole."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None                               # not RIFF/WAVE: left to the decoder to judge
+        size = os.fstat(f.fileno()).st_size
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return "no data chunk (no samples)"
+            name, length = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if name == b"fmt ":
+                fmt = f.read(length)
+                if len(fmt) >= 8 and int.from_bytes(fmt[4:8], "little") == 0:
+                    return "its header gives a sample rate of 0"
+                f.seek(length % 2, 1)
+            elif name == b"data":
+                held = size - f.tell()
+                if length not in (0, 0xFFFFFFFF) and held < length:
+                    return f"cut short: its header announces {length} bytes of samples, the file holds {held}"
+                return None
+            else:
+                f.seek(length + length % 2, 1)
+
+
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read a PCM wav (8/16/32-bit, any channels) as mono float32 in [-1, 1] and its sample rate."""
+    """Read an audio file (wav of any bit depth, float or extensible; flac; ogg) as mono float32 in [-1, 1] and
+    its sample rate. Raises AudioError naming the file, the reason and the fix."""
     path = Path(path)
+    fix = "re-create or remove it"
+    if not path.exists():
+        raise AudioError(f"{path}: audio file not found")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: empty file (0 bytes); {fix}")
+    problem = wav_header_problem(path)
+    if problem:
+        raise AudioError(f"{path}: {problem}; {fix}")
     try:
-        with wave.open(str(path), "rb") as f:
-            sr, width, channels, n = f.getframerate(), f.getsampwidth(), f.getnchannels(), f.getnframes()
-            raw = f.readframes(n)
-    except FileNotFoundError:
-        raise AudioError(f"{path}: wav file not found") from None
-    except (wave.Error, EOFError) as e:
-        raise AudioError(f"{path}: not a readable PCM wav file ({e}); re-create or remove it") from None
-    if n == 0 or not raw:
-        raise AudioError(f"{path}: empty wav file (0 samples); re-create or remove it")
-    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}.get(width)
-    if dtype is None:
-        raise AudioError(f"{path}: unsupported sample width of {width} bytes")
-    x = np.frombuffer(raw[: len(raw) - len(raw) % (width * channels)], dtype=dtype).astype(np.float32)
-    x = (x - 128.0) / 128.0 if width == 1 else x / float(np.iinfo(dtype).max)
-    return x.reshape(-1, channels).mean(axis=1), sr
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as e:
+        raise AudioError(f"{path}: not a readable audio file ({e}); {fix}") from None
+    if rate <= 0:
+        raise AudioError(f"{path}: sample rate {rate}; {fix}")
+    if len(audio) == 0:
+        raise AudioError(f"{path}: empty audio (0 samples); {fix}")
+    return audio.mean(axis=1), rate
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
@@ -107,9 +138,10 @@ def logmel(audio: np.ndarray, params: FbankParams = FbankParams(), name: str = "
     Raises AudioError for a silent utterance (its dB values would all collapse to 0, the padding value).
     """
     x = torch.as_tensor(audio, dtype=torch.float64)
-    if x.numel() < params.n_fft or float(x.pow(2).mean().sqrt()) < params.silence_rms:
-        raise AudioError(f"{name}: silent or empty utterance (RMS below {params.silence_rms})")
     x = x - x.mean()                                                  # DC removal
+    if x.numel() < params.n_fft or float(x.pow(2).mean().sqrt()) < params.silence_rms:
+        raise AudioError(f"{name}: silent or empty utterance (RMS below {params.silence_rms} once its constant "
+                         f"offset is removed)")
     x = torch.cat([x[:1], x[1:] - params.preemphasis * x[:-1]])       # pre-emphasis
     window = torch.hamming_window(params.n_fft, periodic=False, dtype=torch.float64)
     spec = torch.stft(x, params.n_fft, params.hop, params.n_fft, window, center=True,
@@ -117,8 +149,10 @@ def logmel(audio: np.ndarray, params: FbankParams = FbankParams(), name: str = "
     power = spec.abs().pow(2)                                         # (freq, frames)
     mel = mel_filterbank(params).to(torch.float64).T @ power          # (n_mels, frames)
     db = 10.0 * torch.log10(mel.clamp_min(1e-10))
-    db = db - db.max()                                                # ref = max
-    return db.clamp_min(-params.top_db).to(torch.float32).numpy()
+    db = (db - db.max()).clamp_min(-params.top_db)                     # ref = max
+    if params.max_abs_scale:                                          # Places (docs/authors-code.md#2)
+        db = db / db.abs().max().clamp_min(1e-12)
+    return db.to(torch.float32).numpy()
 
 
 def load_logmel(path: str | Path, params: FbankParams = FbankParams()) -> np.ndarray:

@@ -1,12 +1,26 @@
-"""Atomic checkpoints and the random-number state that lets a resumed run continue the same run."""
+"""Atomic checkpoints, the random-number state that lets a resumed run continue the same run, and one lock per
+artifacts folder.
+
+A checkpoint is written to a temporary file of the writing process (`.<name>.<pid>.tmp`) and renamed into
+place, so a kill never leaves half a checkpoint; `load_checkpoint` deletes the temporary files of processes
+that no longer run, and names the file and the fix when what it finds is damaged (`CorruptFileError`).
+"""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pickle
 import random
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+
+class CorruptFileError(RuntimeError):
+    """A checkpoint or cache file exists but cannot be read (truncated, empty, overwritten)."""
 
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
@@ -18,12 +32,44 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict | None:
-    """The checkpoint at `path`, or None when there is none yet."""
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(path: Path) -> list[Path]:
+    """Delete `.<name>.<pid>.tmp` files beside `path` left by processes that no longer run; returns them."""
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu", fix: str = "") -> dict | None:
+    """The checkpoint at `path`, or None when there is none yet. A file that cannot be read raises
+    `CorruptFileError` naming it and the fix (`fix`, else: delete it so that it is made again)."""
     path = Path(path)
+    if path.parent.exists():
+        remove_stale_temp_files(path)
     if not path.exists():
         return None
-    return torch.load(path, map_location=map_location, weights_only=False)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=False)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
+        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no detail'}"
+        raise CorruptFileError(f"{path} is damaged and cannot be read ({reason}); "
+                               f"{fix or 'delete it and rerun: it is made again'}") from None
+    if not isinstance(state, dict):
+        raise CorruptFileError(f"{path} does not hold a checkpoint; {fix or 'delete it and rerun'}")
+    return state
 
 
 def rng_state() -> dict:
@@ -37,3 +83,31 @@ def set_rng_state(state: dict) -> None:
     random.setstate(state["python"])
     if state["cuda"] is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, what: str = "run", wait: bool = True):
+    """Hold `<folder>/.lock` (an advisory lock, released when the process ends, even by a kill) for the block.
+    A second process waits, saying so once, or with `wait=False` gets a RuntimeError that says who holds it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            if not wait:
+                raise RuntimeError(f"{folder} is in use by {holder}; wait for it to finish or stop it") from None
+            print(f"waiting for {holder}, which holds {folder / '.lock'} ({what})", flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        f.truncate()
+        f.write(f"process {os.getpid()}")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -16,6 +16,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_DATASETS = ("birds", "flowers")
 REAL_DATASETS = ("cub", "oxford", "places")
+SHARED_CLASS_DATASETS = ("places",)   # train and test share their classes (the seven Places scenes)
 TRAIN_SEED = 1234          # the default training seed of every stage (`train_seed` in notebooks, CLI and make)
 
 
@@ -45,6 +46,8 @@ class EncoderSizes:
     text_epochs: int = 1000
     batch_size: int = 64
     asr_per_image: int | None = None  # captions per image transcribed for the two-stage system (None = all)
+    classifier_schedule: str = "authors"  # the classifier baseline's learning rate: "authors" (StepLR halving
+                                          # five times over the run) or "constant" (no halving)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def test_wav_round_trip_and_formats(tmp_path):
 
 
 @pytest.mark.parametrize("case, message", [
-    ("missing", "not found"), ("corrupt", "not a readable PCM wav"), ("empty", "empty wav"),
+    ("missing", "not found"), ("corrupt", "not a readable audio file"), ("empty", "no data chunk|0 samples"),
     ("silent", "silent"), ("short", "shorter than the speech encoder's minimum"),
 ])
 def test_bad_wavs_get_errors_naming_the_file(tmp_path, case, message):

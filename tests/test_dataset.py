@@ -82,3 +82,20 @@ def test_single_class_split_is_refused(tmp_path):
     records = make_records(tmp_path, n_classes=1)
     with pytest.raises(ValueError, match="two classes"):
         SpeechImageDataset(records, None)
+
+
+def test_training_augmentation_keeps_the_aspect_ratio(tmp_path):
+    """StackGAN-v2 resizes the shorter side (to 76/64 of the crop) and crops a square: a 2:1 image keeps its
+    2:1 proportions, so a left-to-right ramp over its width rises half as fast per pixel as after a square resize
+    (docs/stackgan-v2.md#4)."""
+    ramp = np.tile(np.linspace(0, 255, 240, dtype=np.float32), (120, 1))
+    path = tmp_path / "wide.png"
+    Image.fromarray(np.stack([ramp] * 3, -1).round().astype(np.uint8)).save(path)
+    records = [Record(key=f"k{c}", image=path, label=c, class_name=str(c), split="train", captions=[], wavs=[])
+               for c in (0, 1)]
+    ds = SpeechImageDataset(records, None, image_sizes=(32,), train=True)
+    torch.manual_seed(0)
+    slopes = [float(ds[0]["image"].diff(dim=-1).mean().abs()) for _ in range(8)]
+    # shorter side 120 -> 38 px, so the 240-px ramp spans 76 px: a step of 2 / 76 per pixel in [-1, 1] units
+    assert np.allclose(slopes, 2 / 76, rtol=0.05), slopes
+    assert ds[0]["image"].shape == (3, 32, 32)

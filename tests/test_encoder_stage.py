@@ -50,6 +50,7 @@ def test_vocabulary_orders_by_frequency_and_maps_unknown_words():
     vocab = Vocabulary(["A red bird.", "a blue bird", "bird"])
     assert vocab.words == ["<pad>", "<unk>", "bird", "a", "blue", "red"]
     assert vocab.encode("A green bird!") == [3, 1, 2]
+    assert vocab.encode("") == vocab.encode(" ... ") == [1]              # an empty transcript: one unknown word
 
 
 def test_text_pairs_pad_and_pick_among_each_images_captions():

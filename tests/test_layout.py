@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -61,3 +62,14 @@ def test_no_tracked_file_cites_a_file_outside_the_repository():
 
 def test_readme_profile_table_is_the_configs():
     assert profile_table() in (REPO_ROOT / "README.md").read_text()
+
+
+NOTEBOOK_ENTRY_POINTS = {"s2i_lib.config", "s2i_lib.data", "s2i_lib.metrics", "s2i_lib.plots", "s2i_lib.stages"}
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_call_the_library_through_a_handful_of_entry_points(path):
+    sources = [line for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"
+               for line in "".join(cell["source"]).splitlines()]
+    used = {line.split()[1] for line in sources if re.match(r"(from|import) s2i_lib", line)}
+    assert used <= NOTEBOOK_ENTRY_POINTS, f"{path.name} imports {sorted(used - NOTEBOOK_ENTRY_POINTS)}"

@@ -24,6 +24,12 @@ def test_real_data_sets_share_the_dataset_interface(tmp_path, monkeypatch, datas
         assert [t.shape for t in item["wrong_image"]] == [(3, 16, 16), (3, 32, 32)]
         assert item["speech"].shape == (captions, 40, 768)
         assert item["label"] == data.records[split][0].label
+    spec = data.fbanks.get(next(iter(data.fbanks.index)))
+    if dataset == "places":          # divided by its largest |value|, as the authors do for Places only
+        assert data.fbanks.params.max_abs_scale and spec.min() == -1.0 and spec.max() <= 0.0
+    else:                            # dB relative to the utterance's peak, floored at -80
+        assert not data.fbanks.params.max_abs_scale and spec.max() == 0.0 and spec.min() >= -80.0
+    assert data.disjoint_classes == (dataset != "places")
 
 
 def test_text_only_cub_has_no_speech(tmp_path, monkeypatch, capsys):

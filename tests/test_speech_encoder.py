@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from s2i_lib.models.speech_encoder import SpeechEncoder
 
@@ -43,3 +44,29 @@ def test_paper_width_matches_the_authors_channels():
 def test_length_not_a_multiple_of_64_is_refused():
     with pytest.raises(ValueError, match="multiple of 64"):
         SpeechEncoder(embedding_dim=16, width=0.125)(torch.randn(2, 40, 100), torch.tensor([100, 100]))
+
+
+def test_every_layer_has_the_authors_kernel_stride_and_padding():
+    """The layer table of docs/authors-code.md#3, layer by layer (not only the channels and the overall 64x)."""
+    model = SpeechEncoder(embedding_dim=1024, n_mels=40, width=1.0)
+    got = []
+    for m in model.cnn.modules():
+        if isinstance(m, nn.Conv2d):
+            got.append(("conv", m.out_channels, m.kernel_size, m.stride, m.padding, m.bias is None))
+        elif isinstance(m, nn.MaxPool2d):
+            got.append(("pool", m.kernel_size, m.stride, m.padding))
+    assert got == [
+        ("conv", 64, (40, 1), (1, 1), (0, 0), True),
+        ("conv", 64, (1, 3), (1, 1), (0, 1), True),
+        ("pool", (1, 3), (1, 2), (0, 1)),
+        ("conv", 128, (1, 17), (1, 2), (0, 8), True),
+        ("conv", 256, (1, 13), (1, 2), (0, 6), True),
+        ("conv", 256, (1, 3), (1, 1), (0, 1), True),
+        ("conv", 512, (1, 9), (1, 2), (0, 4), True),
+        ("pool", (1, 3), (1, 2), (0, 1)),
+        ("conv", 512, (1, 3), (1, 1), (0, 1), True),
+        ("conv", 1024, (1, 5), (1, 2), (0, 2), True),
+    ]
+    assert isinstance(model.input_norm, nn.BatchNorm2d) and model.input_norm.num_features == 1
+    rnn = model.rnn
+    assert (rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional) == (1024, 512, 1, True)

@@ -14,7 +14,9 @@ from s2i_lib.data.records import Record
 from s2i_lib.generate import generate, save_pngs
 from s2i_lib.models.stackgan import GANConfig, Generator
 from s2i_lib.checkpoint import load_checkpoint
-from s2i_lib.train.gan import ConditionedImages, GANTrainConfig, load_generator, train_gan
+from s2i_lib.models.stackgan import Discriminator, make_discriminators
+from s2i_lib.train import gan as gan_loop
+from s2i_lib.train.gan import ConditionedImages, GANTrainConfig, Precision, load_generator, train_gan, train_step
 
 CONFIG = GANConfig(embedding_dim=12, condition_dim=8, z_dim=10, gf_dim=4, df_dim=4, branches=2, base_size=32,
                    class_aware=True)
@@ -148,3 +150,71 @@ def test_save_pngs_uses_the_authors_names(tmp_path):
         "b_256_sentence0_0.png", "b_256_sentence1_0.png"]
     back = torch.from_numpy(np.array(Image.open(paths[1]))).permute(2, 0, 1)
     assert torch.equal(back, images[0, 1, 0])
+
+
+def test_train_step_wiring_real_wrong_fake_and_what_is_detached(monkeypatch):
+    """D's loss gets D(real images), D(wrong images) and D(detached fakes), all on the detached CA mean; G's loss
+    gets D(fakes) on mu itself, with KL weight 2 (docs/stackgan-v2.md#3). Swapping any two fails here."""
+    seen, captured = [], {}
+    forward = Discriminator.forward
+
+    def spy_forward(self, images, mu):
+        out = forward(self, images, mu)
+        seen.append((images, mu, out))
+        return out
+
+    def source(out):
+        return next((images, mu) for images, mu, o in seen if o is out)
+
+    def spy_d(real, wrong, fake, uncond_coeff):
+        captured["d"] = (real, wrong, fake)
+        return real_d(real, wrong, fake, uncond_coeff=uncond_coeff)
+
+    def spy_g(fake, mu, logvar, kl_coeff, uncond_coeff, labels):
+        captured["g"] = (fake, mu, kl_coeff, labels)
+        return real_g(fake, mu, logvar, kl_coeff, uncond_coeff, labels)
+
+    real_d, real_g = gan_loop.discriminator_loss, gan_loop.generator_loss
+    monkeypatch.setattr(Discriminator, "forward", spy_forward)
+    monkeypatch.setattr(gan_loop, "discriminator_loss", spy_d)
+    monkeypatch.setattr(gan_loop, "generator_loss", spy_g)
+    torch.manual_seed(0)
+    netG, netsD = Generator(CONFIG), make_discriminators(CONFIG)
+    opt_g = torch.optim.Adam(netG.parameters())
+    opts_d = [torch.optim.Adam(d.parameters()) for d in netsD]
+    batch = torch.utils.data.default_collate([Toy()[i] for i in range(4)])
+    train_step(netG, netsD, opt_g, opts_d, batch, CONFIG, Precision(torch.device("cpu")))
+
+    real, wrong, fake = captured["d"]
+    for i in range(CONFIG.branches):
+        images, mu = source(real[i])
+        assert torch.equal(images, batch["image"][i]) and not mu.requires_grad
+        images, mu = source(wrong[i])
+        assert torch.equal(images, batch["wrong_image"][i]) and not mu.requires_grad
+        images, mu = source(fake[i])
+        assert images.grad_fn is None and not mu.requires_grad                        # detached generator output
+        assert images.shape == batch["image"][i].shape and not torch.equal(images, batch["wrong_image"][i])
+    g_fake, g_mu, kl_coeff, labels = captured["g"]
+    for i in range(CONFIG.branches):
+        images, mu = source(g_fake[i])
+        assert images.grad_fn is not None and mu.requires_grad and mu is g_mu           # G's gradient flows
+        torch.testing.assert_close(images, source(fake[i])[0])                         # the same fakes D saw
+    assert kl_coeff == 2.0 and torch.equal(labels, batch["label"])                     # class-aware on in CONFIG
+
+
+def test_optimisers_and_ema_are_stackgan_v2s(tmp_path):
+    """Adam(2e-4, betas (0.5, 0.999)) for G and every D, EMA decay 0.999 (docs/stackgan-v2.md#3)."""
+    defaults = GANTrainConfig()
+    assert (defaults.lr, defaults.betas, defaults.ema_decay) == (2e-4, (0.5, 0.999), 0.999)
+    train_gan(CONFIG, GANTrainConfig(iterations=1, batch_size=4), Toy(), tmp_path, progress=False)
+    state = load_checkpoint(tmp_path / "last.pt")
+    for opt in [state["opt_g"], *state["opts_d"]]:
+        group = opt["param_groups"][0]
+        assert group["lr"] == 2e-4 and tuple(group["betas"]) == (0.5, 0.999)
+    assert len(state["opts_d"]) == CONFIG.branches
+    # after one step from identical weights, EMA = 0.999 * init + 0.001 * stepped
+    torch.manual_seed(GANTrainConfig().seed)
+    init = Generator(CONFIG).state_dict()
+    name = "ca_net.fc.weight"
+    expected = 0.999 * init[name] + 0.001 * state["generator"][name]
+    torch.testing.assert_close(state["ema_generator"][name], expected)

@@ -1,4 +1,5 @@
-"""Data sets: the built-in procedural one and loaders for the real ones, all returning `Record`s."""
+"""Data sets: the built-in procedural one and loaders for the real ones, all returning `Record`s; `prepare`
+builds or locates one with its fbank cache. The names at the bottom are what notebooks use."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,3 +22,15 @@ def load_records(dataset: str, root: str | Path, split: str) -> list[Record]:
         from .places import load_places
         return load_places(root, split)
     raise ValueError(f"unknown data set {dataset!r}; choose birds, flowers, cub, oxford or places")
+
+
+from ..audio import read_wav  # noqa: E402  (the entry points below need load_records defined first)
+from .builtin import read_manifest  # noqa: E402
+from .dataset import load_image_tensor, utterance_key  # noqa: E402
+from .prepare import PreparedData, prepare, validation_view  # noqa: E402
+from .summary import duration_rows, markdown_table, split_rows, voice_rows, write_csv  # noqa: E402
+from .voices import voice_pool  # noqa: E402
+
+__all__ = ["Record", "load_records", "read_wav", "read_manifest", "load_image_tensor", "utterance_key",
+           "PreparedData", "prepare", "validation_view", "duration_rows", "markdown_table", "split_rows", "voice_rows", "write_csv",
+           "voice_pool"]

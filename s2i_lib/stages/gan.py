@@ -13,17 +13,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED
 from ..data.builtin import read_manifest
 from ..data.dataset import SpeechImageDataset, load_image_tensor
 from ..data.prepare import PreparedData
-from ..generate import generate
+from ..generate import generate, save_pngs
 from ..losses.tsl import TSLConfig
 from ..metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
 from ..metrics.semantic import spoken_attribute_accuracy, spoken_attributes
 from ..models.stackgan import GANConfig, Generator
-from ..train.gan import ConditionedImages, GANTrainConfig, train_gan
+from ..train.gan import ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds, train_gan
 from .runs import Run
 from .systems import SystemEmbeddings, load_embeddings
 
@@ -77,6 +77,20 @@ def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iteratio
     return GANRun(embeddings, config, train_config, run)
 
 
+def trained_generator(gan: GANRun, device="cpu") -> tuple[Generator, float]:
+    """The run's EMA generator (eval mode) and its total training time in seconds, summed over resumed calls."""
+    return load_generator(gan.checkpoint, device), recorded_train_seconds(load_checkpoint(gan.checkpoint))
+
+
+def generate_test_images(data: PreparedData, gan: GANRun, netG: Generator, seed: int, device="cpu",
+                         progress: bool = True):
+    """One image per test caption (the authors' protocol, `generate`), saved as PNGs in the run's `generated/`
+    folder; returns the uint8 images (N, K, 1, 3, H, W) and the PNG paths."""
+    images = generate(netG, gan.embeddings.embeddings["test"], seed=seed, device=device, progress=progress)
+    paths = save_pngs(images, [r.key for r in data.records["test"]], gan.folder / "generated", progress=False)
+    return images, paths
+
+
 def train_gan_run(data: PreparedData, gan: GANRun, device="cpu", progress: bool = True) -> list[dict]:
     """Train (or resume, or reuse when finished) the GAN of `gan` in its run folder; returns the loss history."""
     dataset = gan_dataset(data, "train", gan.embeddings.embeddings["train"], gan.config.image_sizes)
@@ -102,7 +116,11 @@ def attribute_scorer(data: PreparedData, train_seed: int = TRAIN_SEED, progress:
     run = Run("scorer", "attributes", {"data": data.identity(), "image_size": sizes.scorer_size,
                                        "epochs": sizes.scorer_epochs, "train_seed": train_seed}, data.artifacts)
     path = run.open() / "scorer.pt"
-    state = load_checkpoint(path)
+    try:
+        state = load_checkpoint(path)
+    except CorruptFileError as e:
+        print(f"training the scorer again: {e}")
+        state = None
     if state is not None and state["values"] == values:
         model = AttributeClassifier(values, sizes.scorer_size)
         model.load_state_dict(state["model"])

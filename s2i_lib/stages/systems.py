@@ -8,10 +8,11 @@ option, TSL terms, training seed) without knowing any file name, and never picks
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from torch import Tensor
 
-from ..checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED
 from ..data.prepare import PreparedData
 from ..data.records import Record
@@ -59,7 +60,7 @@ def save_split(path, records: list[Record], embeddings: Tensor, system: str) -> 
 
 def load_split(path, records: list[Record]) -> Tensor:
     """The (N, K, D) embeddings saved at `path` for exactly these records; a clear error otherwise."""
-    state = load_checkpoint(path)
+    state = load_checkpoint(path, fix=f"delete {Path(path).parent} and run the encoder stage again")
     if state is None:
         raise FileNotFoundError(f"{path} does not exist")
     if state["keys"] != [r.key for r in records]:
@@ -93,9 +94,12 @@ def build_system(data: PreparedData, system: str, teacher: TeacherFeatures, tsl:
     embeddings = {}
     for split in SPLITS:
         path = folder / f"{split}.pt"
-        if run.done:
-            embeddings[split] = load_split(path, data.records[split])
-        else:
+        try:
+            embeddings[split] = load_split(path, data.records[split]) if run.done else None
+        except (CorruptFileError, FileNotFoundError, ValueError) as e:
+            print(f"embedding again: {e}")
+            embeddings[split] = None
+        if embeddings[split] is None:
             embeddings[split] = embed[split]()
             save_split(path, data.records[split], embeddings[split], system)
     run.finish({split: list(e.shape) for split, e in embeddings.items()})

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from ..checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED, TeacherSizes
 from ..data.dataset import load_image_tensor
 from ..data.prepare import PreparedData
@@ -61,7 +61,11 @@ def cached_teacher_features(teacher: ImageTeacher, tag: str, records: list[Recor
     holds exactly these images, views and teacher, else computed and saved there."""
     identity = {"keys": [r.key for r in records], "tag": tag, "view_set": view_set, "crop": crop,
                 "image_size": image_size}
-    cached = load_checkpoint(path)
+    try:
+        cached = load_checkpoint(path)
+    except CorruptFileError as e:
+        print(f"recomputing: {e}")
+        cached = None
     if cached is not None and all(cached.get(k) == v for k, v in identity.items()):
         return cached["features"]
     chunks = range(0, len(records), batch_size)
@@ -96,3 +100,29 @@ def teacher_stage(data: PreparedData, teacher: str | None = None, crop: int | No
                 for split in ("train", "test")}
     run.finish({"dim": features["train"].shape[-1], **{s: list(f.shape) for s, f in features.items()}})
     return TeacherFeatures(run, features)
+
+
+def teacher_probe(data: PreparedData, options: tuple[str, ...] = OPTIONS, train_seed: int = TRAIN_SEED,
+                  device: str = "cpu", progress: bool = True) -> list[dict]:
+    """Linear attribute probe of each teacher option and of raw 16x16 pixels on the built-in data's validation
+    view (`validation_view`): fitted on the fit classes' features, scored on the held-out train classes; a
+    fine-tuned teacher is fine-tuned on the fit classes only. One row per option: accuracy per attribute, mean."""
+    from ..data.builtin import read_manifest
+    from ..data.prepare import validation_view
+    from ..metrics.probe import attribute_probe
+
+    val = validation_view(data)
+    fit, held = val.records["train"], val.records["test"]
+    values = read_manifest(data.root)["attributes"]
+
+    def probe(fit_x: Tensor, held_x: Tensor) -> dict:
+        acc = attribute_probe(fit_x, [r.attributes for r in fit], held_x, [r.attributes for r in held], values)
+        return {k: round(v, 3) for k, v in acc.items()}
+
+    rows = [{"features": "raw pixels 16x16",
+             **probe(load_image_tensor(fit, 16).flatten(1), load_image_tensor(held, 16).flatten(1))}]
+    for option in options:
+        feats = teacher_stage(val, option, train_seed=train_seed, device=device, progress=progress).features
+        rows.append({"features": f"{option} ({data.profile.teacher.crop}px)",
+                     **probe(feats["train"].mean(1), feats["test"].mean(1))})
+    return rows

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ..config import TRAIN_SEED
 
+RESTART = "delete it to train this run again from its start"
 Step = Callable[[nn.Module, dict], tuple[torch.Tensor, dict[str, float]]]
 
 
@@ -60,7 +61,7 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, config.lr_step_epochs, config.lr_gamma)
-    state = load_checkpoint(out / "last.pt")           # on the CPU: RNG states must stay CPU tensors
+    state = load_checkpoint(out / "last.pt", fix=RESTART)   # on the CPU: RNG states must stay CPU tensors
     if state is None:
         torch.manual_seed(config.seed)
         start, history = 0, []

@@ -36,7 +36,7 @@ from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
 from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ..config import TRAIN_SEED
-from .encoder import write_log
+from .encoder import RESTART, write_log
 from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
 
 # Fields that do not change the trained weights: a run may be resumed with other values.
@@ -251,7 +251,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     """
     out, device = Path(out_dir), torch.device(device)
     precision = Precision.for_training(train_cfg, device)
-    state = load_checkpoint(out / "last.pt")            # on the CPU: the random states must stay there
+    state = load_checkpoint(out / "last.pt", fix=RESTART)   # on the CPU: the random states must stay there
     if state is None:
         torch.manual_seed(train_cfg.seed)
     else:
@@ -328,7 +328,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Generator:
     """The EMA generator of a `train_gan` checkpoint (what StackGAN-v2 snapshots and evaluates), in eval mode."""
-    state = load_checkpoint(path, map_location=device)
+    state = load_checkpoint(path, map_location=device, fix=RESTART)
     if state is None:
         raise FileNotFoundError(f"no checkpoint at {path}")
     with torch.device("meta"):                       # skip the random init the weights replace
