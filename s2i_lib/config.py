@@ -145,7 +145,8 @@ def profile_table() -> str:
         "teacher": lambda p: f"{p.teacher.teacher}; views {p.teacher.view_set} at {p.teacher.crop} px",
         "encoders": lambda p: (f"speech width x{p.encoder.speech_width:g}; {p.encoder.epochs} epochs (text "
                                f"{p.encoder.text_epochs}), batch {p.encoder.batch_size}; ASR captions per image "
-                               f"{p.encoder.asr_per_image or 'all'}"),
+                               f"{p.encoder.asr_per_image or 'all'}; classifier baseline's learning rate: "
+                               f"{p.encoder.classifier_schedule}"),
         "GAN": lambda p: (f"{p.gan.branches} branch{'es' if p.gan.branches > 1 else ''} from {p.gan.base_size} px, gf = df = {p.gan.gf_dim}; "
                           f"{p.gan.iterations:,} iterations, batch {p.gan.batch_size}; "
                           f"{'bf16' if p.gan.amp else 'bf16 on CUDA only' if p.gan.amp is None else 'fp32'}"),

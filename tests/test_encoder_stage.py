@@ -150,3 +150,7 @@ def test_profiles_use_the_authors_views_and_schedule_at_paper():
     assert encoder_train_config(paper.encoder).epochs == 1000 and paper.encoder.batch_size == 64
     assert encoder_train_config(default.encoder).lr_step_epochs == default.encoder.epochs // 5
     assert encoder_train_config(default.encoder, train_seed=7).seed == 7
+    constant = encoder_train_config(default.encoder, schedule="constant")
+    assert constant.lr_step_epochs > constant.epochs                          # StepLR never fires: a constant rate
+    with pytest.raises(ValueError, match="schedule"):
+        encoder_train_config(default.encoder, schedule="cosine")

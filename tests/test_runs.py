@@ -75,8 +75,10 @@ def test_tsl_variant_seed_and_data_seed_each_give_a_distinct_run(data, teacher):
             embeddings_run(data, "tsl", teacher.run, train_seed=7).key,                      # training seed
             embeddings_run(replace(data, seed=1), "tsl", teacher.run).key,                   # data seed
             embeddings_run(data, "classifier", teacher.run).key,
+            embeddings_run(replace(data, profile=replace(TINY, encoder=replace(TINY.encoder, classifier_schedule="constant"))),
+                           "classifier", teacher.run).key,                                 # its schedule
             embeddings_run(data, "tsl", teacher_run(data, teacher_sizes(data, crop=32))).key}   # teacher input
-    assert len(keys) == 7
+    assert len(keys) == 8
 
 
 def test_identical_request_reuses_the_finished_run_without_training(data, teacher, monkeypatch):

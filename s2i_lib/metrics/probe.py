@@ -1,8 +1,9 @@
-"""Linear part-attribute probe: how much of each attribute a frozen feature vector holds, on unseen classes.
+"""Linear part-attribute probe: how much of each attribute a frozen feature vector holds, on held-out classes.
 
-One multinomial logistic regression per attribute (features standardised with the train statistics, L2
-penalty, full-batch L-BFGS) is fitted on train-class images and scored on test-class images. It decides which
-teacher the student learns from (issue 3): the student can only learn what the teacher's vector holds.
+One multinomial logistic regression per attribute (features standardised with the fitting statistics, L2
+penalty, full-batch L-BFGS) is fitted on the images of some classes and scored on images of other classes.
+`stages.teacher.teacher_probe` uses it on validation classes to choose the teacher the student learns from:
+the student can only learn what the teacher's vector holds.
 """
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Networks: the speech encoder (and, as they land, the image teachers, text encoder and StackGAN-v2)."""
+"""Networks: the speech encoder, the image teachers, the text encoder and StackGAN-v2 G and D."""
