@@ -14,7 +14,7 @@ from s2i_lib.data.dataset import wav_table
 from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.losses.tsl import TSLConfig
-from s2i_lib.stages import encoders
+from s2i_lib.stages import encoders, runs
 from s2i_lib.stages.gan import gan_run
 from s2i_lib.stages.runs import Run, list_runs, run_key, runs_table
 from s2i_lib.stages.systems import build_system, embeddings_run, load_embeddings
@@ -47,7 +47,8 @@ def teacher(data):
 
 def test_key_is_a_hash_of_the_whole_config_and_the_folder_holds_it(tmp_path):
     run = Run("encoder", "tsl", {"data": {"seed": 0}, "tsl": {"kdl": True}}, tmp_path)
-    assert run.key == run_key({"kind": "encoder", "name": "tsl", "data": {"seed": 0}, "tsl": {"kdl": True}})
+    assert run.key == run_key({"format": runs.FORMAT, "kind": "encoder", "name": "tsl", "data": {"seed": 0},
+                               "tsl": {"kdl": True}})
     assert run.folder == tmp_path / "runs" / "encoder" / f"tsl-{run.key}"
     folder = run.open()
     assert json.loads((folder / "config.json").read_text())["config"] == run.config
@@ -56,6 +57,13 @@ def test_key_is_a_hash_of_the_whole_config_and_the_folder_holds_it(tmp_path):
     assert run.done and list_runs(tmp_path)[0]["done"] and "tsl.kdl=True" in runs_table(tmp_path)
     other = Run("encoder", "tsl", {"data": {"seed": 0}, "tsl": {"kdl": False}}, tmp_path)
     assert other.key != run.key
+
+
+def test_a_new_code_format_gives_new_keys(tmp_path, monkeypatch):
+    run = Run("gan", "tsl", {"iterations": 5}, tmp_path)
+    old = run.key
+    monkeypatch.setattr(runs, "FORMAT", runs.FORMAT + 1)
+    assert run.key != old
 
 
 def test_a_folder_holding_another_config_is_refused(tmp_path):

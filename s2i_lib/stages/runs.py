@@ -3,8 +3,8 @@
 A run's config is a JSON-able dict holding the data identity (data set, profile, data seed, root and sizes),
 the stage's full settings (loss terms and weights, epochs, widths, branches, iterations ...), the training
 seed, and the keys of the runs it reads (a GAN's config holds the key of its embeddings, which holds the
-key of its encoder, which holds the key of its teacher features). The key is the first 12 hex digits of the
-SHA-256 of that config written canonically, so the same request finds the same folder (reused when finished,
+key of its encoder, which holds the key of its teacher features) and the code's `FORMAT`. The key is the first
+12 hex digits of the SHA-256 of that config written canonically, so the same request finds the same folder (reused when finished,
 resumed when not) and any difference gives a new folder: a run is never reloaded under another config.
 
 Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved config, readable), the stage's
@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEY_LENGTH = 12
+# The version of what the code does for a given config, part of every key: bump it when a change alters what a
+# run computes under the same settings (an augmentation, a loss, a data rule), so that old runs are not reused.
+FORMAT = 1
 
 
 def canonical(config: dict) -> str:
@@ -52,7 +55,7 @@ class Run:
 
     @property
     def key(self) -> str:
-        return run_key({"kind": self.kind, "name": self.name, **self.config})
+        return run_key({"format": FORMAT, "kind": self.kind, "name": self.name, **self.config})
 
     @property
     def folder(self) -> Path:
