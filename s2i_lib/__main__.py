@@ -18,6 +18,8 @@ import os
 import sys
 
 from .config import BUILTIN_DATASETS, PROFILES, REAL_DATASETS, TRAIN_SEED
+from .stages.systems import SYSTEMS
+from .stages.teacher import OPTIONS as TEACHERS
 
 
 def seed_arg(text: str) -> int:
@@ -58,7 +60,7 @@ def run_data(args) -> None:
 
 def run_encoders(args) -> None:
     from .data.prepare import prepare
-    from .stages.systems import SYSTEMS, build_system
+    from .stages.systems import build_system
     from .stages.teacher import teacher_stage
     device = default_device(args.device)
     data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
@@ -117,15 +119,15 @@ def main(argv: list[str] | None = None) -> None:
     p = stages.add_parser("encoders", help="teacher features, then each system's encoder and embeddings")
     add_data_args(p)
     add_train_args(p)
-    p.add_argument("--teacher", default=None, choices=("frozen", "finetuned"), help="default: the profile's")
-    p.add_argument("--systems", nargs="*", choices=("tsl", "classifier", "text", "two_stage"),
+    p.add_argument("--teacher", default=None, choices=TEACHERS, help="default: the profile's")
+    p.add_argument("--systems", nargs="*", choices=tuple(SYSTEMS),
                    help="default: all four")
     p.set_defaults(run=run_encoders)
     p = stages.add_parser("gan", help="StackGAN-v2 on one system's embeddings (torchrun for several devices)")
     add_data_args(p)
     add_train_args(p)
-    p.add_argument("--teacher", default=None, choices=("frozen", "finetuned"), help="default: the profile's")
-    p.add_argument("--system", default="tsl", choices=("tsl", "classifier", "text", "two_stage"))
+    p.add_argument("--teacher", default=None, choices=TEACHERS, help="default: the profile's")
+    p.add_argument("--system", default="tsl", choices=tuple(SYSTEMS))
     p.add_argument("--branches", type=int, default=0, help="0 = the profile's")
     p.add_argument("--iterations", type=int, default=0, help="0 = the profile's")
     p.set_defaults(run=run_gan)

@@ -189,8 +189,7 @@ def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures
         raise ValueError(f"kind must be 'tsl' or 'classifier', not {kind!r}")
     sizes = sizes or data.profile.encoder
     run = encoder_run(data, kind, teacher.run, sizes, tsl, train_seed)
-    config = encoder_train_config(sizes, train_seed=train_seed,
-                                  schedule=sizes.classifier_schedule if kind == "classifier" else "authors")
+    config = EncoderTrainConfig(**run.config["train"])          # the run's config is the one source
     torch.manual_seed(config.seed)
     features = teacher.features["train"]
     encoder = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=sizes.speech_width)
@@ -216,7 +215,7 @@ def train_text_encoder(system: str, texts: list[list[str]], data: PreparedData, 
     features = teacher.features["train"]
     vocab = Vocabulary([t for captions in texts for t in captions])
     token_ids = [[vocab.encode(t) for t in captions] for captions in texts]
-    config = encoder_train_config(sizes, text=True, train_seed=train_seed)
+    config = EncoderTrainConfig(**run.config["train"])
     torch.manual_seed(config.seed)
     model = TextEncoder(len(vocab), features.shape[-1])
     pairs = TextPairs(token_ids, labels, features, max(len(ids) for caps in token_ids for ids in caps))

@@ -17,8 +17,10 @@ from tqdm.auto import tqdm
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED, TeacherSizes
 from ..data.dataset import load_image_tensor
-from ..data.prepare import PreparedData
+from ..data.builtin import read_manifest
+from ..data.prepare import PreparedData, validation_view
 from ..data.records import Record
+from ..metrics.probe import attribute_probe
 from ..models.teachers import ImageTeacher, load_teacher, teacher_features
 from ..train.teacher import fine_tune_teacher
 from .runs import Run
@@ -107,10 +109,6 @@ def teacher_probe(data: PreparedData, options: tuple[str, ...] = OPTIONS, train_
     """Linear attribute probe of each teacher option and of raw 16x16 pixels on the built-in data's validation
     view (`validation_view`): fitted on the fit classes' features, scored on the held-out train classes; a
     fine-tuned teacher is fine-tuned on the fit classes only. One row per option: accuracy per attribute, mean."""
-    from ..data.builtin import read_manifest
-    from ..data.prepare import validation_view
-    from ..metrics.probe import attribute_probe
-
     val = validation_view(data)
     fit, held = val.records["train"], val.records["test"]
     values = read_manifest(data.root)["attributes"]
