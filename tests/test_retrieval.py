@@ -44,3 +44,15 @@ def test_retrieval_table_uses_every_caption_of_every_image():
     table = retrieval_table(perfect, labels, images)
     assert table["R@1"] == 1.0 and table["class-centre acc"] == 1.0 and table["AP@2"] == 1.0
     assert table["AP@50"] == 0.5 and set(table) == {"class-centre acc", "AP@50", "AP@2", "R@1", "R@5", "R@10"}
+
+
+def test_speech_class_accuracy_is_leave_one_out_and_ignores_the_embedding_space():
+    from s2i_lib.metrics.retrieval import speech_class_accuracy
+    # two classes along two axes; image 2 of class 0 leans to class 1: with itself left out it is misread
+    e = torch.tensor([[[1.0, 0.0]], [[1.0, 0.1]], [[0.2, 1.0]], [[0.0, 1.0]], [[0.1, 1.0]]])
+    labels = torch.tensor([0, 0, 0, 1, 1])
+    assert speech_class_accuracy(e, labels) == pytest.approx(4 / 5)
+    rotation = torch.tensor([[0.0, -1.0], [1.0, 0.0]])
+    assert speech_class_accuracy(e @ rotation, labels) == pytest.approx(4 / 5)   # any orthogonal map: the same
+    # classes 1 and 2 of one image each: left out, they have no centre, so both are misses; image 2 goes to 2
+    assert speech_class_accuracy(e, torch.tensor([0, 0, 0, 1, 2])) == pytest.approx(2 / 5)

@@ -113,6 +113,9 @@ def test_another_seed_trains_a_new_run_beside_the_old_one(data, teacher):
     assert not torch.equal(a.embeddings["test"], b.embeddings["test"])
     with pytest.raises(FileNotFoundError, match="python -m s2i_lib encoders"):
         load_embeddings(data, "tsl", train_seed=8)
+    view = replace(data, view={"kind": "validation classes", "held_out": [1]})
+    with pytest.raises(FileNotFoundError, match="validation_choices.py classifier"):
+        load_embeddings(view, "tsl")
 
 
 def test_interrupted_encoder_run_resumes_to_the_same_weights(data, teacher, tmp_path, monkeypatch):

@@ -5,12 +5,14 @@ of each test class; an image is classified by the largest dot product between it
 centres ("accuracy"); "AP@50" is, per class, the fraction of that class's images among the 50 images scoring
 highest against its centre, averaged over classes (at most images-per-class / 50 when classes are smaller
 than 50). Speech-to-image recall@k ranks every test image's teacher feature by dot product with each caption
-embedding and counts the caption's own image within the top k.
+embedding and counts the caption's own image within the top k. `speech_class_accuracy` needs no image features
+(for embeddings outside the teacher's space).
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -43,6 +45,27 @@ def speech_to_image_recall(embeddings: Tensor, image_index: Tensor, image_featur
     own = scores.gather(1, image_index[:, None].long())
     rank = 1 + (scores > own).sum(dim=1)
     return {f"R@{k}": float((rank <= k).double().mean()) for k in ks}
+
+
+def speech_class_accuracy(embeddings: Tensor, labels: Tensor) -> float:
+    """Leave-one-image-out nearest class centre among the caption embeddings alone (N, K, D), by cosine: each
+    image's mean unit-length caption embedding against every class's centre computed without that image.
+
+    It needs no image features, so it compares encoders whose embeddings live in different spaces: the
+    classifier baseline's space is its own, where the teacher-space retrieval above cannot find anything."""
+    per_image = F.normalize(embeddings.double(), dim=-1).mean(1)                  # (N, D)
+    classes, index = torch.unique(labels, return_inverse=True)
+    sums = torch.zeros(len(classes), per_image.shape[1], dtype=torch.float64).index_add_(0, index, per_image)
+    counts = torch.bincount(index, minlength=len(classes)).double()
+    hits = 0
+    for i in range(len(per_image)):
+        centres, n = sums.clone(), counts.clone()
+        centres[index[i]] -= per_image[i]
+        n[index[i]] -= 1
+        scores = F.cosine_similarity(per_image[i][None], centres / n.clamp(min=1)[:, None], dim=1)
+        scores[n == 0] = -2                                                       # a class of one image
+        hits += int(scores.argmax() == index[i])
+    return hits / len(per_image)
 
 
 def retrieval_table(embeddings: Tensor, labels: Tensor, image_features: Tensor) -> dict[str, float]:

@@ -113,9 +113,13 @@ def load_embeddings(data: PreparedData, system: str, teacher: str | None = None,
     run = embeddings_run(data, system, teacher_run(data, teacher_sizes(data, teacher), train_seed), tsl,
                          train_seed)
     if not run.done:
+        where = f"no finished {system} embeddings for this request (run {run.folder.name} under {run.folder.parent})"
+        if data.view is not None:
+            raise FileNotFoundError(f"{where}: make the validation view's with `python benchmarks/"
+                                    f"validation_choices.py classifier --dataset {data.dataset} --profile "
+                                    f"{data.profile.name} --seed {data.seed} --train-seed {train_seed}`")
         raise FileNotFoundError(
-            f"no finished {system} embeddings for this request (run {run.folder.name} under "
-            f"{run.folder.parent}): make them with notebooks/01_encoder.ipynb or `python -m s2i_lib encoders "
+            f"{where}: make them with notebooks/01_encoder.ipynb or `python -m s2i_lib encoders "
             f"--dataset {data.dataset} --profile {data.profile.name} --seed {data.seed} --train-seed {train_seed}`")
     return SystemEmbeddings(system, run, {s: load_split(run.folder / f"{s}.pt", data.records[s]) for s in SPLITS})
 
