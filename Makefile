@@ -2,7 +2,7 @@
 #   make reproduce-table2      (builds what it needs, then runs the notebooks with papermill)
 #   make test                  (unit tests + nbval replay of the notebooks at the smoke profile)
 # Options: DATASET=birds|flowers|cub|oxford|places  PROFILE=smoke|default|paper  DATA_ROOT=/path  SEED=0 (data)
-#          TRAIN_SEED=1234 (training)
+#          TRAIN_SEED=1234 (training)  SEEDS="1 2" (Table II: more GAN training seeds, mean and spread)
 # Every run is keyed by these and the stages' settings (s2i_lib/stages/runs.py): `make runs` lists them.
 
 DATASET ?= birds
@@ -10,11 +10,12 @@ PROFILE ?= default
 DATA_ROOT ?=
 SEED ?= 0
 TRAIN_SEED ?= 1234
+SEEDS ?=
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXECUTED := results
+EXECUTED = results/$(DATASET)/$(PROFILE)
 # A relative DATA_ROOT is made absolute here: papermill runs the notebooks from notebooks/.
 ABS_DATA_ROOT = $(if $(DATA_ROOT),$(shell cd "$(CURDIR)" && realpath -m -- "$(DATA_ROOT)"))
 PAPERMILL = $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \
@@ -44,15 +45,17 @@ data: setup check-seeds
 runs: setup check-seeds
 	$(PY) -m s2i_lib runs $(CLI_ARGS)
 
-# Stages that exist so far: data, encoders, GAN (conditioned on the TSL embeddings). The Table II notebook
-# (every system's GAN plus FID / KID / score) joins this target when it lands.
-NOTEBOOKS := 00_data 01_encoder 02_gan
+# The study in order: data, encoders (every system), the TSL GAN, Table II (every system's GAN, FID / KID,
+# attribute accuracy, the paper's claims). Each resumes whatever keyed runs exist.
+NOTEBOOKS := 00_data 01_encoder 02_gan 03_table2
 
 reproduce-table2: setup check-seeds
-	@for nb in $(NOTEBOOKS); do \
-	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$${nb}_$(DATASET)_$(PROFILE).ipynb || exit 1; done
-	@echo "reproduce-table2: ran $(NOTEBOOKS); executed notebooks in $(EXECUTED)/. The Table II notebook"
-	@echo "(GANs for every system, FID / KID / score) is still to come."
+	@mkdir -p $(EXECUTED)
+	@for nb in $(filter-out 03_table2,$(NOTEBOOKS)); do echo "== $$nb ($$(date +%H:%M:%S))"; \
+	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$$nb.ipynb || exit 1; done
+	@echo "== 03_table2 ($$(date +%H:%M:%S))"
+	$(PAPERMILL) -p gan_seeds "$(SEEDS)" notebooks/03_table2.ipynb $(EXECUTED)/03_table2.ipynb
+	@echo "reproduce-table2: executed notebooks, table2.md, table2.csv and table2_grid.png in $(EXECUTED)/"
 
 test: unit nbval
 

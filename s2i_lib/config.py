@@ -46,8 +46,9 @@ class EncoderSizes:
     text_epochs: int = 1000
     batch_size: int = 64
     asr_per_image: int | None = None  # captions per image transcribed for the two-stage system (None = all)
-    classifier_schedule: str = "authors"  # the classifier baseline's learning rate: "authors" (StepLR halving
-                                          # five times over the run) or "constant" (no halving)
+    classifier_schedule: str = "authors"  # the classifier baseline's learning rate, one of
+                                          # stages.encoders.SCHEDULES ("authors": Adam 1e-3, StepLR halving
+                                          # five times over the run)
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,15 @@ class GANSizes:
 
 @dataclass(frozen=True)
 class EvalSizes:
-    """The built-in data set's attribute scorer (condition following, R-precision)."""
+    """Table II's evaluation (`stages.evaluate`) and the built-in data set's attribute scorer."""
     scorer_size: int = 32
     scorer_epochs: int = 15
+    captions_per_image: int | None = None   # test captions generated from per image (None = all, the authors')
+    bootstrap_reps: int = 50                # resamples of the test images for FID's and accuracies' errors
+    kid_subsets: int = 100
+    kid_subset_size: int = 1000
+    score_size: int = 64                    # the in-domain score's classifier: input side and fine-tuning epochs
+    score_epochs: int = 5
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ PROFILES = {
         EncoderSizes(speech_width=0.125, epochs=2, text_epochs=2, batch_size=16, asr_per_image=1),
         GANSizes(branches=2, base_size=32, gf_dim=8, df_dim=8, iterations=12, batch_size=8, sample_every=6,
                  snapshot_every=6, log_every=3),
-        EvalSizes(scorer_epochs=15)),
+        EvalSizes(scorer_epochs=15, captions_per_image=1, bootstrap_reps=5, score_size=32, score_epochs=1)),
     # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU; its images follow the condition
     # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (README "Results so far").
     "default": Profile(
@@ -104,7 +111,8 @@ PROFILES = {
         TeacherSizes(view_set="centre+flip", crop=160, finetune_epochs=2),
         EncoderSizes(speech_width=0.25, epochs=50, text_epochs=50, asr_per_image=1),
         GANSizes(branches=1, base_size=32, gf_dim=32, df_dim=32, iterations=5000, batch_size=32, amp=True,
-                 sample_every=500, snapshot_every=500, log_every=50)),
+                 sample_every=500, snapshot_every=500, log_every=50),
+        EvalSizes(captions_per_image=1)),
     # CUB has 11,788 images in 200 classes (~59 each), Oxford-102 8,189 in 102 (~80); the authors pad to 2048.
     "paper": Profile("paper", DataSizes(None, {"birds": 59, "flowers": 80}, 256, 2048),
                      gan=GANSizes(snapshot_every=5000, sample_every=5000)),
@@ -135,6 +143,10 @@ def artifacts_dir(dataset: str, profile: str) -> Path:
     return base / dataset / profile
 
 
+def captions(n: int | None) -> str:
+    return "every caption" if n is None else "1 caption" if n == 1 else f"{n} captions"
+
+
 def profile_table() -> str:
     """The README's profile table: every stage's sizes of every profile (tests check that the README holds it)."""
     rows = {
@@ -150,7 +162,11 @@ def profile_table() -> str:
         "GAN": lambda p: (f"{p.gan.branches} branch{'es' if p.gan.branches > 1 else ''} from {p.gan.base_size} px, gf = df = {p.gan.gf_dim}; "
                           f"{p.gan.iterations:,} iterations, batch {p.gan.batch_size}; "
                           f"{'bf16' if p.gan.amp else 'bf16 on CUDA only' if p.gan.amp is None else 'fp32'}"),
-        "evaluation": lambda p: f"attribute scorer {p.eval.scorer_size} px, {p.eval.scorer_epochs} epochs",
+        "evaluation": lambda p: (f"images from {captions(p.eval.captions_per_image)} per test image; "
+                                 f"{p.eval.bootstrap_reps} bootstrap resamples; KID {p.eval.kid_subsets} subsets "
+                                 f"of up to {p.eval.kid_subset_size}; in-domain score's classifier {p.eval.score_size} "
+                                 f"px, {p.eval.score_epochs} epochs; attribute scorer {p.eval.scorer_size} px, "
+                                 f"{p.eval.scorer_epochs} epochs"),
     }
     names = list(PROFILES)
     lines = ["| stage | " + " | ".join(f"`{n}`" for n in names) + " |", "|---" * (len(names) + 1) + "|"]

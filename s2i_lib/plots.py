@@ -89,8 +89,10 @@ def embedding_pca(embeddings: dict[str, np.ndarray], labels: np.ndarray, classes
     return fig
 
 
-def generated_grid(real: np.ndarray, generated: np.ndarray, captions: list[str], size: float = 1.6):
-    """One row per caption: the real image (N, H, W, 3) uint8, then its S generated images (N, S, H, W, 3)."""
+def generated_grid(real: np.ndarray, generated: np.ndarray, captions: list[str], size: float = 1.6,
+                   titles: list[str] | None = None):
+    """One row per caption: the real image (N, H, W, 3) uint8, then its S generated images (N, S, H, W, 3),
+    the columns titled `titles` (default "noise 1" ... "noise S")."""
     n, s = generated.shape[:2]
     fig, axes = plt.subplots(n, s + 1, figsize=(size * (s + 1) + 3.5, size * n), squeeze=False)
     for i in range(n):
@@ -101,7 +103,7 @@ def generated_grid(real: np.ndarray, generated: np.ndarray, captions: list[str],
         axes[i, -1].text(1.08, 0.5, textwrap.fill(captions[i], 38), transform=axes[i, -1].transAxes, fontsize=7.5,
                          va="center")
     axes[0, 0].set_title("real", fontsize=8)
-    for j in range(1, s + 1):
-        axes[0, j].set_title(f"noise {j}", fontsize=8)
+    for j, title in enumerate(titles or [f"noise {j}" for j in range(1, s + 1)], start=1):
+        axes[0, j].set_title(textwrap.fill(title, 18), fontsize=8)
     fig.tight_layout()
     return fig

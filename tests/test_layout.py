@@ -75,7 +75,7 @@ def test_notebooks_call_the_library_through_a_handful_of_entry_points(path):
     assert used <= NOTEBOOK_ENTRY_POINTS, f"{path.name} imports {sorted(used - NOTEBOOK_ENTRY_POINTS)}"
 
 
-@pytest.mark.parametrize("path", sorted([*(REPO_ROOT / "notebooks").glob("*.ipynb"), *(REPO_ROOT / "results").glob("*.ipynb")]),
+@pytest.mark.parametrize("path", sorted([*(REPO_ROOT / "notebooks").glob("*.ipynb"), *(REPO_ROOT / "results").rglob("*.ipynb")]),
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_committed_notebooks_hold_no_machine_paths(path):
     found = re.search(r"(/work/|/root/|/home/|/tmp/)[^\s\"]*", path.read_text())

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..audio import FbankParams
 from ..checkpoint import folder_lock
-from ..config import BUILTIN_DATASETS, REAL_DATASETS, SHARED_CLASS_DATASETS, Profile, artifacts_dir, get_profile, shown
+from ..config import (BUILTIN_DATASETS, REAL_DATASETS, REPO_ROOT, SHARED_CLASS_DATASETS, Profile, artifacts_dir,
+                      get_profile, shown)
 from . import load_records
 from .dataset import SpeechImageDataset, wav_table
 from .errors import DataRootError
@@ -39,6 +40,12 @@ class PreparedData:
     def artifacts(self) -> Path:
         """The folder of everything derived from this data identity (fbank cache, runs)."""
         return data_artifacts(self.dataset, self.profile.name, self.seed)
+
+    @property
+    def results(self) -> Path:
+        """Where the study writes the tables and figures a person opens, beside `make reproduce-table2`'s
+        executed notebooks: `results/<dataset>/<profile>/` in the repository (ignored by git for `smoke`)."""
+        return REPO_ROOT / "results" / self.dataset / self.profile.name
 
     @property
     def builtin(self) -> bool:

@@ -188,6 +188,19 @@ def fid_from_features(features1: np.ndarray, features2: np.ndarray) -> float:
     return frechet_distance(*feature_statistics(features1), *feature_statistics(features2))
 
 
+def fid_by_singular_values(features1: np.ndarray, features2: np.ndarray) -> float:
+    """The same Fréchet distance as `fid_from_features`, without a D x D matrix square root: with centred
+    features X1 (n1, D), X2 (n2, D), the nonzero eigenvalues of S1 S2 are the squared singular values of
+    X1 X2^T / sqrt((n1 - 1)(n2 - 1)), so Tr sqrt(S1 S2) is their sum. An (n1 x n2) SVD instead of a 2048-d
+    `sqrtm` (~10 s): what makes a bootstrap of FID over test images affordable."""
+    x1, x2 = (np.asarray(f, dtype=np.float64) for f in (features1, features2))
+    mu1, mu2 = x1.mean(axis=0), x2.mean(axis=0)
+    x1, x2 = x1 - mu1, x2 - mu2
+    c1, c2 = len(x1) - 1, len(x2) - 1
+    cross = np.linalg.svd(x1 @ x2.T, compute_uv=False).sum() / np.sqrt(c1 * c2)
+    return float(((mu1 - mu2) ** 2).sum() + (x1 ** 2).sum() / c1 + (x2 ** 2).sum() / c2 - 2 * cross)
+
+
 @dataclass
 class FeatureStats:
     """Real-set statistics: mean, covariance, the features themselves (for KID), count and protocol."""

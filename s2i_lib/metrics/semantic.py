@@ -22,23 +22,35 @@ def spoken_attributes(attributes: dict[str, str], mentions: Sequence[str]) -> di
     return {name: attributes[name] for name in mentions}
 
 
-def spoken_attribute_accuracy(model: AttributeClassifier, images: Tensor,
-                              spoken: Sequence[dict[str, str]]) -> dict[str, float]:
-    """Per attribute, the accuracy over the images whose caption spoke it; "overall" pools every spoken
-    (image, attribute) pair. Images are (N, 3, H, W) in [-1, 1]; `spoken[i]` is image i's {attribute: value}."""
+def spoken_attribute_hits(model: AttributeClassifier, images: Tensor,
+                          spoken: Sequence[dict[str, str]]) -> list[dict[str, bool]]:
+    """Per image, {attribute: read correctly?} for each attribute its caption spoke. Images are (N, 3, H, W) in
+    [-1, 1]; `spoken[i]` is image i's {attribute: value}."""
     if len(spoken) != len(images):
         raise ValueError(f"{len(images)} images but {len(spoken)} spoken-attribute dicts")
     preds = predict_attributes(model, images)
-    hits: dict[str, list[bool]] = {}
-    for i, said in enumerate(spoken):
-        for name, value in said.items():
-            values = model.attribute_values[name]
-            hits.setdefault(name, []).append(values[int(preds[name][i])] == value)
-    if not hits:
+    return [{name: model.attribute_values[name][int(preds[name][i])] == value for name, value in said.items()}
+            for i, said in enumerate(spoken)]
+
+
+def accuracy_from_hits(hits: Sequence[dict[str, bool]]) -> dict[str, float]:
+    """Per attribute, the accuracy over the images that spoke it; "overall" pools every (image, attribute)."""
+    by_name: dict[str, list[bool]] = {}
+    for image in hits:
+        for name, hit in image.items():
+            by_name.setdefault(name, []).append(hit)
+    if not by_name:
         raise ValueError("no caption spoke any attribute")
-    acc = {name: float(np.mean(h)) for name, h in sorted(hits.items())}
-    acc["overall"] = float(np.mean([x for h in hits.values() for x in h]))
+    acc = {name: float(np.mean(h)) for name, h in sorted(by_name.items())}
+    acc["overall"] = float(np.mean([x for h in by_name.values() for x in h]))
     return acc
+
+
+def spoken_attribute_accuracy(model: AttributeClassifier, images: Tensor,
+                              spoken: Sequence[dict[str, str]]) -> dict[str, float]:
+    """Per attribute, the accuracy over the images whose caption spoke it; "overall" pools every spoken
+    (image, attribute) pair (`spoken_attribute_hits`, `accuracy_from_hits`)."""
+    return accuracy_from_hits(spoken_attribute_hits(model, images, spoken))
 
 
 def _cosine(queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray) -> Tensor:

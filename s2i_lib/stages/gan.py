@@ -21,7 +21,7 @@ from ..data.prepare import PreparedData
 from ..generate import generate, save_pngs
 from ..losses.tsl import TSLConfig
 from ..metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
-from ..metrics.semantic import spoken_attribute_accuracy, spoken_attributes
+from ..metrics.semantic import accuracy_from_hits, spoken_attribute_hits, spoken_attributes
 from ..models.stackgan import GANConfig, Generator
 from ..train.gan import ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds, train_gan
 from .runs import Run
@@ -149,15 +149,12 @@ def derangement(n: int, seed: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def condition_following(netG: Generator, scorer: AttributeClassifier, embeddings: Tensor,
-                        targets: list[list[dict[str, str]]], seed: int = 0, device: str = "cpu",
-                        real_images: Tensor | None = None) -> dict[str, dict]:
-    """Attribute accuracy of images generated for one seeded caption per image, scored on the attributes that
-    caption spoke, with the matched embedding and with another image's embedding (shuffled control); with
-    `real_images` (N, 3, H, W) in [-1, 1], also the real images on the same attributes ("real", the ceiling).
-
-    A generator that follows its condition scores clearly above the control; one that ignores it scores the
-    same on both."""
+def condition_hits(netG: Generator, scorer: AttributeClassifier, embeddings: Tensor,
+                   targets: list[list[dict[str, str]]], seed: int = 0, device: str = "cpu",
+                   real_images: Tensor | None = None) -> dict[str, list[dict[str, bool]]]:
+    """Per image, which spoken attributes the scorer reads correctly in the image generated for one seeded
+    caption of that image, with the matched embedding ("matched") and with another image's embedding
+    ("shuffled", the control); with `real_images` (N, 3, H, W) in [-1, 1], also in the real images ("real")."""
     rng = np.random.default_rng(seed)
     k = rng.integers(0, embeddings.shape[1], len(embeddings))
     chosen = embeddings[torch.arange(len(embeddings)), torch.as_tensor(k)]
@@ -165,7 +162,21 @@ def condition_following(netG: Generator, scorer: AttributeClassifier, embeddings
     out = {}
     for name, cond in (("matched", chosen), ("shuffled", chosen[torch.as_tensor(derangement(len(chosen), seed))])):
         images = generate(netG, cond[:, None], seed=seed, device=device, progress=False)[:, 0, 0]
-        out[name] = spoken_attribute_accuracy(scorer, images.float() / 127.5 - 1, spoken)
+        out[name] = spoken_attribute_hits(scorer, images.float() / 127.5 - 1, spoken)
     if real_images is not None:
-        out["real"] = spoken_attribute_accuracy(scorer, real_images, spoken)
+        out["real"] = spoken_attribute_hits(scorer, real_images, spoken)
     return out
+
+
+def condition_following(netG: Generator, scorer: AttributeClassifier, embeddings: Tensor,
+                        targets: list[list[dict[str, str]]], seed: int = 0, device: str = "cpu",
+                        real_images: Tensor | None = None) -> dict[str, dict]:
+    """Attribute accuracy (per attribute and "overall") of `condition_hits`: images generated for one seeded
+    caption per image, scored on the attributes that caption spoke, with the matched embedding and with another
+    image's embedding (shuffled control), and with `real_images` the real images on the same attributes
+    ("real", the ceiling).
+
+    A generator that follows its condition scores clearly above the control; one that ignores it scores the
+    same on both."""
+    hits = condition_hits(netG, scorer, embeddings, targets, seed, device, real_images)
+    return {name: accuracy_from_hits(h) for name, h in hits.items()}
