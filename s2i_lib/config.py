@@ -100,7 +100,8 @@ PROFILES = {
     "smoke": Profile(
         "smoke", DataSizes({"train": 6, "test": 3}, {"birds": 4, "flowers": 4}, 64, 768),
         TeacherSizes(view_set="centre+flip", crop=64, finetune_epochs=1),
-        EncoderSizes(speech_width=0.125, epochs=2, text_epochs=2, batch_size=16, asr_per_image=1),
+        EncoderSizes(speech_width=0.125, epochs=2, text_epochs=2, batch_size=16, asr_per_image=1,
+                     classifier_schedule="authors-lr3e-4"),
         GANSizes(branches=2, base_size=32, gf_dim=8, df_dim=8, iterations=12, batch_size=8, sample_every=6,
                  snapshot_every=6, log_every=3),
         EvalSizes(scorer_epochs=15, captions_per_image=1, bootstrap_reps=5, score_size=32, score_epochs=1)),
@@ -109,7 +110,8 @@ PROFILES = {
     "default": Profile(
         "default", DataSizes(None, {"birds": 20, "flowers": 30}, 128, 768),
         TeacherSizes(view_set="centre+flip", crop=160, finetune_epochs=2),
-        EncoderSizes(speech_width=0.25, epochs=50, text_epochs=50, asr_per_image=1),
+        EncoderSizes(speech_width=0.25, epochs=50, text_epochs=50, asr_per_image=1,
+                     classifier_schedule="authors-lr3e-4"),     # chosen on validation classes (README)
         GANSizes(branches=1, base_size=32, gf_dim=32, df_dim=32, iterations=5000, batch_size=32, amp=True,
                  sample_every=500, snapshot_every=500, log_every=50),
         EvalSizes(captions_per_image=1)),

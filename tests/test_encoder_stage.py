@@ -153,6 +153,8 @@ def test_profiles_use_the_authors_views_and_schedule_at_paper():
     constant = encoder_train_config(default.encoder, schedule="constant")
     assert constant.lr_step_epochs > constant.epochs                          # StepLR never fires: a constant rate
     assert constant.lr == encoder_train_config(default.encoder).lr == 1e-3   # the authors' Adam rate
+    assert paper.encoder.classifier_schedule == "authors"                    # the paper profile stays faithful
+    assert default.encoder.classifier_schedule == "authors-lr3e-4"           # chosen on validation classes
     low = encoder_train_config(default.encoder, schedule="authors-lr3e-4")
     assert low.lr == 3e-4 and low.lr_step_epochs == default.encoder.epochs // 5    # only the initial rate differs
     with pytest.raises(ValueError, match="schedule"):
