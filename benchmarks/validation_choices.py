@@ -14,7 +14,7 @@ Rows go to `results/validation_<what>_<dataset>_<profile>.csv`; a `classifier` c
 schedules it measured and of the TSL reference, and keeps the other schedules' rows.
 
     OMP_NUM_THREADS=2 python benchmarks/validation_choices.py teacher --profile default
-    OMP_NUM_THREADS=2 python benchmarks/validation_choices.py classifier --profile default --schedules authors low
+    OMP_NUM_THREADS=2 python benchmarks/validation_choices.py classifier --profile default --schedules authors authors-lr3e-4
 """
 from __future__ import annotations
 

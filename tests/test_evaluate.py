@@ -14,7 +14,7 @@ from torch import nn
 from s2i_lib.config import get_profile
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.metrics.fid import fid_by_singular_values, fid_from_features
-from s2i_lib.metrics.uncertainty import (HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error, mean_estimate,
+from s2i_lib.metrics.uncertainty import (HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error,
                                          read_claim, read_comparable)
 from s2i_lib.stages import evaluate
 from s2i_lib.stages.runs import Run
@@ -32,10 +32,7 @@ def test_claims_read_against_twice_the_combined_error():
     assert read_comparable(Estimate(10, 1), Estimate(14, 1)) == NOT_HELD
 
 
-def test_mean_estimate_and_bootstrap_agree_with_the_standard_error():
-    values = np.array([1.0, 2.0, 3.0, 4.0])
-    est = mean_estimate(values)
-    assert est.value == 2.5 and est.error == pytest.approx(np.std(values, ddof=1) / 2)
+def test_bootstrap_agrees_with_the_standard_error_of_a_mean():
     x = np.random.default_rng(0).normal(size=400)
     boot = bootstrap_error(lambda idx: x[idx].mean(), len(x), reps=400, seed=1)
     assert boot == pytest.approx(x.std() / math.sqrt(len(x)), rel=0.15)

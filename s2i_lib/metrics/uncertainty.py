@@ -24,9 +24,6 @@ class Estimate:
     def __str__(self) -> str:
         return f"{self.value:.3g} ± {self.error:.2g}"
 
-    def as_dict(self, name: str) -> dict[str, float]:
-        return {name: self.value, f"{name} se": self.error}
-
 
 def bootstrap_error(statistic: Callable[[np.ndarray], float], n: int, reps: int = 20, seed: int = 0) -> float:
     """Std of `statistic(indices)` over `reps` resamples of range(n) with replacement (seeded)."""
@@ -34,14 +31,6 @@ def bootstrap_error(statistic: Callable[[np.ndarray], float], n: int, reps: int 
         raise ValueError(f"a bootstrap needs n >= 2 items and reps >= 2, got n={n}, reps={reps}")
     rng = np.random.default_rng(seed)
     return float(np.std([statistic(rng.integers(0, n, n)) for _ in range(reps)], ddof=1))
-
-
-def mean_estimate(values: np.ndarray) -> Estimate:
-    """The mean of independent values and its standard error (std / sqrt(n))."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) < 2:
-        raise ValueError(f"a standard error needs at least 2 values, got {len(values)}")
-    return Estimate(float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values))))
 
 
 def read_claim(a: Estimate, b: Estimate, lower_is_better: bool, sigmas: float = 2.0) -> str:

@@ -8,12 +8,12 @@ command line (`python -m s2i_lib`) call these:
 - `gan_run`, `train_gan_run`, `trained_generator`, `generate` and `generate_test_images`; `attribute_scorer`,
   `condition_following`, `spoken_targets` for the built-in data set;
 - `measure_system` (each system's GAN trained and evaluated by `evaluate_gan`), `real_reference`,
-  `mean_over_seeds`, `table2_rows`, `claim_rows`, `write_table2`: Table II;
+  `real_test_images`, `mean_over_seeds`, `table2_rows`, `claim_rows`, `write_table2`: Table II;
 - `runs_table` / `list_runs`: what exists.
 """
 from ..generate import generate
 from .encoders import gradient_balance, initial_gradient_balance
-from .evaluate import evaluate_gan, real_reference
+from .evaluate import evaluate_gan, real_reference, real_test_images
 from .gan import (attribute_scorer, condition_following, gan_run, generate_test_images, spoken_targets,
                   train_gan_run, trained_generator)
 from .runs import list_runs, runs_table
@@ -25,5 +25,5 @@ from .transcripts import transcripts_stage, wer_by_voice
 __all__ = ["generate", "gradient_balance", "initial_gradient_balance", "attribute_scorer", "condition_following", "gan_run",
            "generate_test_images", "spoken_targets", "train_gan_run", "trained_generator", "list_runs", "runs_table",
            "SYSTEMS", "build_system", "load_embeddings", "teacher_probe", "teacher_stage", "transcripts_stage", "wer_by_voice",
-           "evaluate_gan", "real_reference", "PAPER_DATASET", "claim_rows", "machine", "mean_over_seeds",
+           "evaluate_gan", "real_reference", "real_test_images", "PAPER_DATASET", "claim_rows", "machine", "mean_over_seeds",
            "measure_system", "table2_rows", "write_table2"]

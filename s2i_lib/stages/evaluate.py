@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
+from ..config import TRAIN_SEED
 from ..data.dataset import load_image_tensor
 from ..data.prepare import PreparedData
-from ..config import TRAIN_SEED
 from ..generate import generate
 from ..metrics.fid import PROTOCOL, fid_by_singular_values, fid_features
 from ..metrics.inception_score import (InDomainClassifier, class_probabilities, classifier_accuracy,
@@ -164,10 +164,10 @@ def stored(run: Run) -> dict[str, Estimate] | None:
 
 def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0, train_seed: int = TRAIN_SEED,
                  device: str = "cpu", progress: bool = True) -> dict[str, Estimate]:
-    """FID, KID and (built-in data) spoken-attribute accuracy of `gan`'s generator `netG` on the test images,
-    each with matched and with shuffled conditions, and of the real test images on the same attributes ("attributes
-    real"), each an `Estimate`; reused from its keyed run when already measured. `train_seed` is the attribute
-    scorer's."""
+    """FID and KID of `gan`'s generator `netG` on the test images with matched and with shuffled conditions,
+    the in-domain score of the matched images, and (built-in data) spoken-attribute accuracy of matched,
+    shuffled and real images ("attributes real"), each an `Estimate`; reused from its keyed run when already
+    measured. `train_seed` is the score classifier's and the attribute scorer's."""
     run = evaluation_run(data, gan, seed)
     measures = stored(run)
     if measures is not None:
@@ -176,19 +176,21 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
     embeddings = gan.embeddings.embeddings["test"]
     picks = picked_captions(len(embeddings), embeddings.shape[1], sizes.captions_per_image, seed)
     chosen = embeddings[torch.arange(len(embeddings))[:, None], torch.as_tensor(picks)]
-    measures = {}
-    shuffled = torch.as_tensor(derangement(len(chosen), seed))
-    for suffix, conditions in (("", chosen), (" shuffled", chosen[shuffled])):
-        images = generate(netG, conditions, seed=seed, device=device, progress=progress)  # (N, k, 1, 3, H, W)
-        n, k = images.shape[:2]
-        fake = fid_features(images.reshape(n * k, *images.shape[-3:]).float() / 255, device=device,
-                            progress=progress)
-        real = real_test_features(data, images.shape[-1], device, progress)
-        measures.update({f"FID{suffix}": fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, seed),
-                         f"KID{suffix}": kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)})
-        if not suffix:
-            classifier, _ = score_classifier(data, train_seed, device, progress)
-            measures["score"] = score_estimate(classifier, images.reshape(n * k, *images.shape[-3:]), seed)
+    matched = generate(netG, chosen, seed=seed, device=device, progress=progress)       # (N, k, 1, 3, H, W)
+    n, k = matched.shape[:2]
+
+    def flat(images: torch.Tensor) -> torch.Tensor:
+        return images.reshape(n * k, *images.shape[-3:])
+
+    classifier, _ = score_classifier(data, train_seed, device, progress)
+    measures = {"score": score_estimate(classifier, flat(matched), seed)}
+    real = real_test_features(data, matched.shape[-1], device, progress)
+    shuffled = generate(netG, chosen[torch.as_tensor(derangement(len(chosen), seed))], seed=seed, device=device,
+                        progress=progress)
+    for suffix, images in (("", matched), (" shuffled", shuffled)):
+        fake = fid_features(flat(images).float() / 255, device=device, progress=progress)
+        measures[f"FID{suffix}"] = fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, seed)
+        measures[f"KID{suffix}"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
     if data.builtin:
         scorer = attribute_scorer(data, train_seed, progress)
         real_images = load_image_tensor(data.records["test"], scorer.image_size)
