@@ -99,3 +99,26 @@ def test_training_augmentation_keeps_the_aspect_ratio(tmp_path):
     # shorter side 120 -> 38 px, so the 240-px ramp spans 76 px: a step of 2 / 76 per pixel in [-1, 1] units
     assert np.allclose(slopes, 2 / 76, rtol=0.05), slopes
     assert ds[0]["image"].shape == (3, 32, 32)
+
+
+def test_kept_images_give_the_same_items_and_are_decoded_once(tmp_path, monkeypatch):
+    records = make_records(tmp_path)
+    rng = np.random.default_rng(0)
+    for r in records:                      # textured images, so that a wrong crop or flip would show
+        Image.fromarray(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(r.image)
+    plain = SpeechImageDataset(records, None, image_sizes=(8, 16), train=True)
+    kept = SpeechImageDataset(records, None, image_sizes=(8, 16), train=True, keep_images=True)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda path: opened.append(path) or real_open(path))
+    for _ in range(3):
+        for i in range(len(records)):
+            torch.manual_seed(i)
+            a = plain[i]
+            torch.manual_seed(i)
+            b = kept[i]
+            for name in ("image", "wrong_image"):
+                for x, y in zip(a[name], b[name]):
+                    torch.testing.assert_close(x, y, rtol=0, atol=0)
+    plain_opens = 3 * 2 * len(records)     # every item opens its image and a wrong-class image
+    assert len(opened) - plain_opens == len(records)      # the kept data set opened each image once

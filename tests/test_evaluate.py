@@ -82,7 +82,9 @@ def fixture_gan(tmp_path, monkeypatch):
                         {"train": records[:3], "test": [replace(r, split="test") for r in records[3:]]}, None)
     embeddings = torch.randn(len(data.records["test"]), 3, 6, generator=torch.Generator().manual_seed(0))
     gan = SimpleNamespace(run=Run("gan", "tsl", {"fixture": 1}, data.artifacts),
-                          embeddings=SimpleNamespace(embeddings={"test": embeddings}))
+                          embeddings=SimpleNamespace(system="tsl", run=Run("embeddings", "tsl", {"fixture": 1},
+                                                                            data.artifacts),
+                                                     embeddings={"test": embeddings}))
     # an 8-number "FID network": the images' per-channel means and extremes (fast and deterministic)
     monkeypatch.setattr(evaluate, "fid_features", lambda images, **kw: torch.cat(
         [images.mean((2, 3)), images.amax((2, 3)), images.amin((2, 3))[:, :2]], 1).double().numpy())
@@ -103,6 +105,8 @@ def test_evaluation_measures_are_keyed_reused_and_recomputed_when_damaged(fixtur
     monkeypatch.setattr(evaluate, "generate", real_generate)
     again = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False)
     assert again == measures                                   # measured again, the same numbers
+    plain = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False, shuffled_control=False)
+    assert set(plain) == {"FID", "KID", "score"} and plain["FID"] == measures["FID"]   # its own run
 
 
 def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):

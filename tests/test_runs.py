@@ -15,10 +15,12 @@ from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.losses.tsl import TSLConfig
 from s2i_lib.stages import encoders, runs
+from s2i_lib.stages.evaluate import evaluation_run
 from s2i_lib.stages.gan import gan_run
 from s2i_lib.stages.runs import Run, list_runs, run_key, runs_table
-from s2i_lib.stages.systems import build_system, embeddings_run, load_embeddings
+from s2i_lib.stages.systems import build_system, caption_indices, embeddings_run, load_embeddings
 from s2i_lib.stages.teacher import TeacherFeatures, teacher_run, teacher_sizes
+from s2i_lib.stages.transcripts import transcripts_run, transcripts_stage
 from s2i_lib.train import encoder as encoder_loop
 from test_dataset import make_records
 
@@ -170,3 +172,56 @@ def test_bad_seeds_are_a_one_line_error(bad, capsys):
     with pytest.raises(SystemExit):
         cli(["runs", "--seed", bad])
     assert "non-negative integer" in capsys.readouterr().err
+
+
+def heard(monkeypatch):
+    """pocketsphinx replaced by a recogniser that hears "caption" in every utterance (one process)."""
+    from s2i_lib.stages import transcripts as stage
+
+    monkeypatch.setattr(stage, "_init_worker", lambda: None)
+    monkeypatch.setattr(stage, "_transcribe", lambda job: (job[0], "caption"))
+
+
+def reading(data, two_stage):
+    return replace(data, profile=replace(TINY, encoder=replace(TINY.encoder, two_stage=two_stage)))
+
+
+def test_pipeline_two_stage_feeds_transcripts_to_the_text_systems_encoder_and_gan(data, teacher, monkeypatch):
+    heard(monkeypatch)
+    data = reading(data, "pipeline")
+    heard_test = transcripts_stage(data, workers=1, progress=False)
+    assert set(heard_test.pairs) == {"test"}                           # the training speech is not transcribed
+    text = build_system(data, "text", teacher, progress=False)
+    two = build_system(data, "two_stage", teacher, transcripts=heard_test, progress=False)
+    assert two.encoder.run.key == text.encoder.run.key                 # nothing more was trained
+    assert sorted(p.name for p in two.run.folder.glob("*.pt")) == ["test.pt"]
+    torch.testing.assert_close(two.embeddings["train"], text.embeddings["train"], rtol=0, atol=0)
+    assert two.embeddings["test"].shape[1] == 1 and not torch.equal(two.embeddings["test"][:, 0],
+                                                                     text.embeddings["test"][:, 0])
+    assert load_embeddings(data, "two_stage").embeddings["test"].shape == two.embeddings["test"].shape
+    gan_two, gan_text = gan_run(data, "two_stage"), gan_run(data, "text")
+    assert gan_two.run.key == gan_text.run.key and gan_two.generated_folder != gan_text.generated_folder
+    assert evaluation_run(data, gan_two, 0).key != evaluation_run(data, gan_text, 0).key
+    k = caption_indices(data, "two_stage", "test")
+    assert k.shape == (len(data.records["test"]), 1)
+    assert [i for i, _ in heard_test.pairs["test"]] == list(range(len(k)))
+    assert k[:, 0].tolist() == [c for _, c in heard_test.pairs["test"]]
+    assert caption_indices(data, "two_stage", "train").shape == (len(data.records["train"]), 3)
+
+
+def test_retrained_two_stage_trains_its_own_encoder_and_gan_on_transcripts(data, teacher, monkeypatch):
+    heard(monkeypatch)
+    data = reading(data, "retrained")
+    heard_both = transcripts_stage(data, workers=1, progress=False)
+    assert set(heard_both.pairs) == {"train", "test"}
+    assert transcripts_run(data).key != transcripts_run(reading(data, "pipeline")).key
+    text = build_system(data, "text", teacher, progress=False)
+    two = build_system(data, "two_stage", teacher, transcripts=heard_both, progress=False)
+    assert two.encoder.run.key != text.encoder.run.key and two.encoder.run.done
+    assert two.embeddings["train"].shape[1] == 1 == caption_indices(data, "two_stage", "train").shape[1]
+    assert gan_run(data, "two_stage").run.key != gan_run(data, "text").run.key
+
+
+def test_an_unknown_two_stage_reading_is_refused(data):
+    with pytest.raises(ValueError, match="two_stage must be one of"):
+        transcripts_run(reading(data, "both"))

@@ -79,7 +79,7 @@ class SpeechImageDataset(Dataset):
     """
 
     def __init__(self, records: list[Record], fbanks: FbankCache | None, image_sizes: tuple[int, ...] = (64,),
-                 target_length: int = 512, train: bool = True):
+                 target_length: int = 512, train: bool = True, keep_images: bool = False):
         if not records:
             raise ValueError("no records: the split is empty")
         self.records, self.fbanks, self.train = records, fbanks, train
@@ -90,17 +90,30 @@ class SpeechImageDataset(Dataset):
         self.keys = [usable_keys(r, fbanks) for r in records] if fbanks is not None else None
         self.replaced = 0 if self.keys is None else sum(
             len(r.wavs) - len(set(ks)) for r, ks in zip(records, self.keys))
+        self.kept: dict[str, Image.Image] | None = {} if keep_images else None
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def load_images(self, record: Record) -> list[torch.Tensor]:
+    def sized_image(self, record: Record) -> Image.Image:
+        """The record's image before the random part of the augmentation: decoded, cropped to its box and resized
+        (train); kept in memory after the first read with `keep_images` (the GAN reads each image thousands of
+        times; the random crop and flip stay per item, so the items are the same)."""
+        if self.kept is not None and record.key in self.kept:
+            return self.kept[record.key]
         image = Image.open(record.image).convert("RGB")
-        largest = self.image_sizes[-1]
         if self.train:
             if record.bbox is not None:
                 image = bbox_crop(image, record.bbox)
-            image = resize_shorter_side(image, int(largest * 76 / 64))
+            image = resize_shorter_side(image, int(self.image_sizes[-1] * 76 / 64))
+        if self.kept is not None:
+            self.kept[record.key] = image
+        return image
+
+    def load_images(self, record: Record) -> list[torch.Tensor]:
+        image = self.sized_image(record)
+        largest = self.image_sizes[-1]
+        if self.train:
             x = int(torch.randint(0, image.size[0] - largest + 1, ()))
             y = int(torch.randint(0, image.size[1] - largest + 1, ()))
             image = image.crop((x, y, x + largest, y + largest))

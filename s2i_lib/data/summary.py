@@ -30,6 +30,12 @@ def write_csv(rows: list[dict], path: str | Path) -> None:
         writer.writerows(rows)
 
 
+def read_csv(path: str | Path) -> list[dict]:
+    """The rows of a CSV file written by `write_csv` (values as text)."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def split_rows(records: dict[str, list[Record]]) -> list[dict]:
     """Classes, images, captions and utterances per split."""
     return [{"split": split, "classes": len({r.label for r in recs}), "images": len(recs),

@@ -4,7 +4,7 @@ command line (`python -m s2i_lib`) call these:
 - `teacher_stage`: the teacher's view features of both splits; `teacher_probe` compares the options on
   validation classes;
 - `build_system` (one of `SYSTEMS`): an encoder trained and its caption embeddings exported; `load_embeddings`
-  finds them again; `transcripts_stage` / `wer_by_voice` for the two-stage system; `initial_gradient_balance`;
+  finds them again, `caption_indices` names the caption behind each; `transcripts_stage` / `wer_by_voice` for the two-stage system; `initial_gradient_balance`;
 - `gan_run`, `train_gan_run`, `trained_generator`, `generate` and `generate_test_images`; `attribute_scorer`,
   `condition_following`, `spoken_targets` for the built-in data set;
 - `measure_system` (each system's GAN trained and evaluated by `evaluate_gan`), `real_reference`,
@@ -17,13 +17,13 @@ from .evaluate import evaluate_gan, real_reference, real_test_images
 from .gan import (attribute_scorer, condition_following, gan_run, generate_test_images, spoken_targets,
                   train_gan_run, trained_generator)
 from .runs import list_runs, runs_table
-from .systems import SYSTEMS, build_system, load_embeddings
+from .systems import SYSTEMS, build_system, caption_indices, load_embeddings
 from .table2 import PAPER_DATASET, claim_rows, machine, mean_over_seeds, measure_system, table2_rows, write_table2
 from .teacher import teacher_probe, teacher_stage
 from .transcripts import transcripts_stage, wer_by_voice
 
 __all__ = ["generate", "gradient_balance", "initial_gradient_balance", "attribute_scorer", "condition_following", "gan_run",
            "generate_test_images", "spoken_targets", "train_gan_run", "trained_generator", "list_runs", "runs_table",
-           "SYSTEMS", "build_system", "load_embeddings", "teacher_probe", "teacher_stage", "transcripts_stage", "wer_by_voice",
+           "SYSTEMS", "build_system", "caption_indices", "load_embeddings", "teacher_probe", "teacher_stage", "transcripts_stage", "wer_by_voice",
            "evaluate_gan", "real_reference", "real_test_images", "PAPER_DATASET", "claim_rows", "machine", "mean_over_seeds",
            "measure_system", "table2_rows", "write_table2"]

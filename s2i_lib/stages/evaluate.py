@@ -11,8 +11,9 @@ Protocol (docs/evaluation.md#4; the profile's `eval` sizes):
   equal to pytorch-fid's to 1e-6 where its 2048-d `sqrtm` is well conditioned, and exact with fewer than
   2,048 images, where that `sqrtm` is singular and can fail); KID with its standard deviation over random
   subsets of at most half the images (`kid_estimate`);
-- the same with shuffled conditions ("FID shuffled", "KID shuffled": each image's captions replaced by another
-  image's), the control of a generator that ignores its input: FID and KID see the image distribution only;
+- for ours, the same with shuffled conditions ("FID shuffled", "KID shuffled": each image's captions replaced by
+  another image's), the control of a generator that ignores its input: FID and KID see the image distribution
+  only;
 - the in-domain score (`score_classifier`, `metrics.inception_score`: NOT comparable to published IS) of the
   matched images, mean ± std over 10 splits;
 - on the built-in data set, spoken-attribute accuracy of matched and shuffled conditions (`condition_hits`),
@@ -41,6 +42,7 @@ from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..models.stackgan import Generator
 from .gan import GANRun, attribute_scorer, condition_hits, derangement, spoken_targets
 from .runs import Run
+from .systems import caption_indices
 
 
 def load_finished(run: Run, name: str, redo: str) -> dict | None:
@@ -148,13 +150,23 @@ def hits_estimate(hits: list[dict[str, bool]], reps: int, seed: int) -> Estimate
 
 # The version of what `evaluate_gan` measures, in its runs' keys: bump it when a measure's computation changes,
 # so that measures of an older method are never shown (the stages' common `runs.FORMAT` would retrain all).
-METHOD = 1
+METHOD = 2
 
 
-def evaluation_run(data: PreparedData, gan: GANRun, seed: int) -> Run:
-    return Run("evaluation", gan.run.name, {"data": data.identity(), "gan": gan.run.key, "seed": seed,
-                                            "eval": asdict(data.profile.eval), "protocol": PROTOCOL,
-                                            "method": METHOD}, data.artifacts)
+def evaluation_run(data: PreparedData, gan: GANRun, seed: int, shuffled_control: bool = True) -> Run:
+    """Keyed by the GAN and the embeddings it is fed (the pipeline two-stage system shares the text GAN)."""
+    return Run("evaluation", gan.embeddings.system, {"data": data.identity(), "gan": gan.run.key,
+                                                     "embeddings": gan.embeddings.run.key, "seed": seed,
+                                                     "eval": asdict(data.profile.eval), "protocol": PROTOCOL,
+                                                     "shuffled_control": shuffled_control, "method": METHOD},
+               data.artifacts)
+
+
+def spoken_targets_of(data: PreparedData, system: str) -> list[list[dict[str, str]]]:
+    """Per test image, the spoken attributes of the caption behind each of `system`'s embeddings (in the
+    embeddings' order: the two-stage system's are of the transcribed captions only)."""
+    targets = spoken_targets(data, "test")
+    return [[targets[i][k] for k in row] for i, row in enumerate(caption_indices(data, system, "test"))]
 
 
 def stored(run: Run) -> dict[str, Estimate] | None:
@@ -163,12 +175,13 @@ def stored(run: Run) -> dict[str, Estimate] | None:
 
 
 def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0, train_seed: int = TRAIN_SEED,
-                 device: str = "cpu", progress: bool = True) -> dict[str, Estimate]:
-    """FID and KID of `gan`'s generator `netG` on the test images with matched and with shuffled conditions,
-    the in-domain score of the matched images, and (built-in data) spoken-attribute accuracy of matched,
-    shuffled and real images ("attributes real"), each an `Estimate`; reused from its keyed run when already
-    measured. `train_seed` is the score classifier's and the attribute scorer's."""
-    run = evaluation_run(data, gan, seed)
+                 device: str = "cpu", progress: bool = True, shuffled_control: bool = True) -> dict[str, Estimate]:
+    """FID and KID of `gan`'s generator `netG` on the test images (with `shuffled_control` also with shuffled
+    conditions: Table II shows them for ours only), the in-domain score of the matched images, and (built-in
+    data) spoken-attribute accuracy of matched, shuffled and real images ("attributes real"), each an
+    `Estimate`; reused from its keyed run when already measured. `train_seed` is the score classifier's and the
+    attribute scorer's."""
+    run = evaluation_run(data, gan, seed, shuffled_control)
     measures = stored(run)
     if measures is not None:
         return measures
@@ -185,16 +198,19 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
     classifier, _ = score_classifier(data, train_seed, device, progress)
     measures = {"score": score_estimate(classifier, flat(matched), seed)}
     real = real_test_features(data, matched.shape[-1], device, progress)
-    shuffled = generate(netG, chosen[torch.as_tensor(derangement(len(chosen), seed))], seed=seed, device=device,
-                        progress=progress)
-    for suffix, images in (("", matched), (" shuffled", shuffled)):
+    sets = {"": matched}
+    if shuffled_control:
+        sets[" shuffled"] = generate(netG, chosen[torch.as_tensor(derangement(len(chosen), seed))], seed=seed,
+                                     device=device, progress=progress)
+    for suffix, images in sets.items():
         fake = fid_features(flat(images).float() / 255, device=device, progress=progress)
         measures[f"FID{suffix}"] = fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, seed)
         measures[f"KID{suffix}"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
     if data.builtin:
         scorer = attribute_scorer(data, train_seed, progress)
         real_images = load_image_tensor(data.records["test"], scorer.image_size)
-        hits = condition_hits(netG, scorer, embeddings, spoken_targets(data, "test"), seed, device, real_images)
+        hits = condition_hits(netG, scorer, embeddings, spoken_targets_of(data, gan.embeddings.system), seed,
+                              device, real_images)
         measures.update({f"attributes {name}": hits_estimate(h, sizes.bootstrap_reps, seed)
                          for name, h in hits.items()})
     save_checkpoint(run.open() / "measures.pt", {"measures": {k: (v.value, v.error) for k, v in measures.items()}})

@@ -7,7 +7,7 @@ precision); logging and snapshot intervals may change on resume.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from ..models.stackgan import GANConfig, Generator
 from ..train.gan import ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds, train_gan
 from .runs import Run
 from .systems import SystemEmbeddings, load_embeddings
+from .transcripts import two_stage_reading
 
 
 # Training settings that do not change the weights, left out of a GAN run's key (the iteration count is in it:
@@ -61,13 +62,24 @@ class GANRun:
     def checkpoint(self):
         return self.run.folder / "last.pt"
 
+    @property
+    def generated_folder(self):
+        """Where test images are saved: `generated/`, or `generated-two_stage/` for the pipeline two-stage
+        system, which shares the text system's run."""
+        system = self.embeddings.system
+        return self.folder / ("generated" if system == self.run.name else f"generated-{system}")
+
 
 def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iterations: int = 0,
             train_seed: int = TRAIN_SEED, encoder_seed: int | None = None, teacher: str | None = None,
             tsl: TSLConfig = TSLConfig()) -> GANRun:
     """The profile's GAN conditioned on `system`'s exported embeddings (made by the encoder stage with
-    `teacher`, `tsl` and `encoder_seed`, default `train_seed`), trained with `train_seed`."""
+    `teacher`, `tsl` and `encoder_seed`, default `train_seed`), trained with `train_seed`. The pipeline
+    two-stage system (`stages.systems`) shares the text system's run; only its test embeddings differ."""
     encoder_seed = train_seed if encoder_seed is None else encoder_seed
+    if system == "two_stage" and two_stage_reading(data) == "pipeline":     # the text system's GAN, fed transcripts
+        text = gan_run(data, "text", branches, iterations, train_seed, encoder_seed, teacher, tsl)
+        return replace(text, embeddings=load_embeddings(data, system, teacher, tsl, encoder_seed))
     embeddings = load_embeddings(data, system, teacher, tsl, encoder_seed)
     config, train_config = gan_configs(data, embeddings.embeddings["train"].shape[-1], branches, iterations,
                                        train_seed)
@@ -84,10 +96,10 @@ def trained_generator(gan: GANRun, device="cpu") -> tuple[Generator, float]:
 
 def generate_test_images(data: PreparedData, gan: GANRun, netG: Generator, seed: int, device="cpu",
                          progress: bool = True):
-    """One image per test caption (the authors' protocol, `generate`), saved as PNGs in the run's `generated/`
-    folder; returns the uint8 images (N, K, 1, 3, H, W) and the PNG paths."""
+    """One image per test caption (the authors' protocol, `generate`), saved as PNGs in the run's
+    `generated_folder`; returns the uint8 images (N, K, 1, 3, H, W) and the PNG paths."""
     images = generate(netG, gan.embeddings.embeddings["test"], seed=seed, device=device, progress=progress)
-    paths = save_pngs(images, [r.key for r in data.records["test"]], gan.folder / "generated", progress=False)
+    paths = save_pngs(images, [r.key for r in data.records["test"]], gan.generated_folder, progress=False)
     return images, paths
 
 
@@ -100,11 +112,17 @@ def train_gan_run(data: PreparedData, gan: GANRun, device="cpu", progress: bool 
     return history
 
 
+KEEP_IMAGES_BYTES = 2 << 30     # the GAN keeps its resized training images in memory up to this size
+
+
 def gan_dataset(data: PreparedData, split: str, embeddings: Tensor, image_sizes: tuple[int, ...]) -> ConditionedImages:
     """The split's images at `image_sizes` (StackGAN-v2 augmentation), wrong-class images, and one of each
-    image's caption embeddings (N, K, D) per item."""
-    base = SpeechImageDataset(data.records[split], None, image_sizes, data.profile.data.target_length,
-                              train=True)
+    image's caption embeddings (N, K, D) per item. The images are decoded and resized once and kept in memory
+    when they fit in `KEEP_IMAGES_BYTES` (the same items, without a PNG decode per item and step)."""
+    records = data.records[split]
+    side = int(max(image_sizes) * 76 / 64)
+    base = SpeechImageDataset(records, None, image_sizes, data.profile.data.target_length, train=True,
+                              keep_images=len(records) * side * side * 3 <= KEEP_IMAGES_BYTES)
     return ConditionedImages(base, embeddings)
 
 

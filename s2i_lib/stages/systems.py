@@ -4,12 +4,20 @@ A system's embeddings (N, K, D) per split live in a keyed `embeddings` run whose
 encoder run that made them (which names its teacher features, and for two-stage its transcripts). So the GAN
 stage, a benchmark or another notebook finds the embeddings of a system from the same request (data, teacher
 option, TSL terms, training seed) without knowing any file name, and never picks up another request's files.
+
+The two-stage system has two readings (`EncoderSizes.two_stage`, README deviations): "retrained", the paper's
+(Sec. IV-B: the recogniser transcribes the training speech too, and a text encoder and its GAN are trained on
+the transcripts), and "pipeline", what practitioners build: the recogniser in front of the text system's encoder
+and GAN, so only the test speech is transcribed and nothing more is trained. In the pipeline reading the
+two-stage run stores the test split's embeddings (the text encoder on the transcripts); its train split is the
+text system's, on which the shared GAN was trained.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from torch import Tensor
 
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
@@ -20,11 +28,29 @@ from ..losses.tsl import TSLConfig
 from .encoders import TrainedEncoder, embed_speech, embed_texts, encoder_run, train_speech_encoder, train_text_encoder
 from .runs import Run
 from .teacher import TeacherFeatures, teacher_run, teacher_sizes
-from .transcripts import Transcripts, transcripts_run, transcripts_stage
+from .transcripts import (Transcripts, caption_subset, transcribed_splits, transcripts_run, transcripts_stage,
+                          two_stage_reading)
 
 SYSTEMS = {"tsl": "TSL (speech)", "classifier": "classifier (speech)", "text": "text (captions)",
            "two_stage": "two-stage (transcripts)"}
 SPLITS = ("train", "test")
+def stored_splits(data: PreparedData, system: str) -> tuple[str, ...]:
+    """The splits whose embeddings `system`'s run computes and stores (the pipeline two-stage's train split is
+    the text system's)."""
+    return ("test",) if system == "two_stage" and two_stage_reading(data) == "pipeline" else SPLITS
+
+
+def caption_indices(data: PreparedData, system: str, split: str) -> np.ndarray:
+    """(N, K) index of the caption behind each of `system`'s embeddings (N, K, D) of `split`: every caption in
+    order, or for two-stage the transcribed ones (`transcripts.caption_subset`)."""
+    records = data.records[split]
+    if system == "two_stage" and split in transcribed_splits(data):
+        pairs = caption_subset(records, data.profile.encoder.asr_per_image, seed=data.seed)
+        out = [[] for _ in records]
+        for i, k in pairs:
+            out[i].append(k)
+        return np.array(out)
+    return np.tile(np.arange(len(records[0].wavs)), (len(records), 1))
 
 
 def check_system(system: str) -> str:
@@ -36,7 +62,11 @@ def check_system(system: str) -> str:
 def embeddings_run(data: PreparedData, system: str, teacher: Run, tsl: TSLConfig = TSLConfig(),
                    train_seed: int = TRAIN_SEED) -> Run:
     """The keyed run holding `system`'s embeddings of both splits, computed from the request alone."""
-    inputs = {"transcripts": transcripts_run(data).key} if check_system(system) == "two_stage" else None
+    if check_system(system) == "two_stage" and two_stage_reading(data) == "pipeline":
+        encoder = encoder_run(data, "text", teacher, None, tsl, train_seed)
+        return Run("embeddings", system, {"data": data.identity(), "encoder": encoder.key,
+                                          "transcripts": transcripts_run(data).key}, data.artifacts)
+    inputs = {"transcripts": transcripts_run(data).key} if system == "two_stage" else None
     encoder = encoder_run(data, system, teacher, None, tsl, train_seed, inputs)
     return Run("embeddings", system, {"data": data.identity(), "encoder": encoder.key}, data.artifacts)
 
@@ -76,6 +106,8 @@ def build_system(data: PreparedData, system: str, teacher: TeacherFeatures, tsl:
     The two-stage system needs `transcripts` (from `transcripts_stage`; made here when not given)."""
     check_system(system)
     run = embeddings_run(data, system, teacher.run, tsl, train_seed)
+    splits = stored_splits(data, system)
+    shared = {}
     if system in ("tsl", "classifier"):
         encoder = train_speech_encoder(system, data, teacher, tsl, train_seed, device, progress)
         embed = {s: (lambda s=s: embed_speech(encoder.model, data.records[s], data.fbanks,
@@ -85,14 +117,18 @@ def build_system(data: PreparedData, system: str, teacher: TeacherFeatures, tsl:
             texts, inputs = {s: [r.captions for r in data.records[s]] for s in SPLITS}, None
         else:
             transcripts = transcripts or transcripts_stage(data, progress=progress)
-            texts = {s: transcripts.texts(data.records, s) for s in SPLITS}
+            texts = {s: transcripts.texts(data.records, s) for s in splits}
             inputs = {"transcripts": transcripts.run.key}
-        encoder = train_text_encoder(system, texts["train"], data, teacher, inputs, tsl, train_seed, device,
-                                     progress)
-        embed = {s: (lambda s=s: embed_texts(encoder.model, encoder.vocab, texts[s])) for s in SPLITS}
+        if splits == SPLITS:
+            encoder = train_text_encoder(system, texts["train"], data, teacher, inputs, tsl, train_seed, device,
+                                         progress)
+        else:                       # pipeline two-stage: the text system's encoder, and its train embeddings
+            text = build_system(data, "text", teacher, tsl, train_seed, device=device, progress=progress)
+            encoder, shared = text.encoder, {"train": text.embeddings["train"]}
+        embed = {s: (lambda s=s: embed_texts(encoder.model, encoder.vocab, texts[s])) for s in splits}
     folder = run.open()
     embeddings = {}
-    for split in SPLITS:
+    for split in splits:
         path = folder / f"{split}.pt"
         try:
             embeddings[split] = load_split(path, data.records[split]) if run.done else None
@@ -103,7 +139,7 @@ def build_system(data: PreparedData, system: str, teacher: TeacherFeatures, tsl:
             embeddings[split] = embed[split]()
             save_split(path, data.records[split], embeddings[split], system)
     run.finish({split: list(e.shape) for split, e in embeddings.items()})
-    return SystemEmbeddings(system, run, embeddings, encoder)
+    return SystemEmbeddings(system, run, {**shared, **embeddings}, encoder)
 
 
 def load_embeddings(data: PreparedData, system: str, teacher: str | None = None, tsl: TSLConfig = TSLConfig(),
@@ -121,5 +157,8 @@ def load_embeddings(data: PreparedData, system: str, teacher: str | None = None,
         raise FileNotFoundError(
             f"{where}: make them with notebooks/01_encoder.ipynb or `python -m s2i_lib encoders "
             f"--dataset {data.dataset} --profile {data.profile.name} --seed {data.seed} --train-seed {train_seed}`")
-    return SystemEmbeddings(system, run, {s: load_split(run.folder / f"{s}.pt", data.records[s]) for s in SPLITS})
+    embeddings = {s: load_split(run.folder / f"{s}.pt", data.records[s]) for s in stored_splits(data, system)}
+    if "train" not in embeddings:
+        embeddings["train"] = load_embeddings(data, "text", teacher, tsl, train_seed).embeddings["train"]
+    return SystemEmbeddings(system, run, embeddings)
 

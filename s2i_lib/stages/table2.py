@@ -60,7 +60,7 @@ def measure_system(data: PreparedData, system: str, gan_seed: int, encoder_seed:
     train_gan_run(data, gan, device=device, progress=progress)
     netG, train_s = trained_generator(gan, device)
     start = time.time()
-    measures = evaluate_gan(data, gan, netG, seed, encoder_seed, device, progress)
+    measures = evaluate_gan(data, gan, netG, seed, encoder_seed, device, progress, shuffled_control=system == "tsl")
     return SystemResult(system, gan_seed, gan, netG, measures, train_s, time.time() - start)
 
 

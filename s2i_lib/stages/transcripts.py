@@ -10,6 +10,7 @@ the recogniser and the subset size; the subset is drawn with the data seed.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -114,7 +115,7 @@ def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcript
 
 @dataclass(frozen=True)
 class Transcripts:
-    """The recogniser's transcripts of a seeded subset of each split's spoken captions."""
+    """The recogniser's transcripts of a seeded subset of the spoken captions of each transcribed split."""
     run: Run
     pairs: dict[str, list[tuple[int, int]]]      # split -> (record index, caption index)
     heard: dict[str, dict[str, str]]             # split -> utterance key -> transcript
@@ -127,18 +128,39 @@ class Transcripts:
         return out
 
 
+TWO_STAGE_READINGS = ("retrained", "pipeline")
+
+
+def two_stage_reading(data: PreparedData) -> str:
+    """The profile's reading of the two-stage system (`stages.systems`), checked."""
+    reading = data.profile.encoder.two_stage
+    if reading not in TWO_STAGE_READINGS:
+        raise ValueError(f"two_stage must be one of {TWO_STAGE_READINGS}, not {reading!r}")
+    return reading
+
+
+def transcribed_splits(data: PreparedData) -> tuple[str, ...]:
+    """Both splits for the paper's two-stage system (retrained on transcripts); only the test split when the
+    recogniser sits in front of the text system ("pipeline", `stages.systems`)."""
+    return ("test",) if two_stage_reading(data) == "pipeline" else ("train", "test")
+
+
 def transcripts_run(data: PreparedData) -> Run:
     return Run("transcripts", "asr", {"data": data.identity(), "recogniser": RECOGNISER,
-                                      "per_image": data.profile.encoder.asr_per_image}, data.artifacts)
+                                      "per_image": data.profile.encoder.asr_per_image,
+                                      "splits": list(transcribed_splits(data))}, data.artifacts)
 
 
-def transcripts_stage(data: PreparedData, workers: int = 1, progress: bool = True) -> Transcripts:
-    """Transcribe (or reuse, or resume) the profile's caption subset of both splits."""
+def transcripts_stage(data: PreparedData, workers: int | None = None, progress: bool = True) -> Transcripts:
+    """Transcribe (or reuse, or resume) the profile's caption subset of the splits the two-stage system needs,
+    on `workers` processes (default: every core; pocketsphinx is single-threaded)."""
     run = transcripts_run(data)
     path = run.open() / "transcripts.jsonl"
     per_image = data.profile.encoder.asr_per_image
-    pairs = {split: caption_subset(data.records[split], per_image, seed=data.seed) for split in ("train", "test")}
+    workers = workers or os.cpu_count() or 1
+    splits = transcribed_splits(data)
+    pairs = {split: caption_subset(data.records[split], per_image, seed=data.seed) for split in splits}
     heard = {split: transcribe_captions(data.records[split], pairs[split], path, workers, progress)
-             for split in ("train", "test")}
+             for split in splits}
     run.finish({split: len(p) for split, p in pairs.items()})
     return Transcripts(run, pairs, heard)
