@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed
 EXECUTED = results/$(DATASET)/$(PROFILE)
 # A relative DATA_ROOT is made absolute here: papermill runs the notebooks from notebooks/.
 ABS_DATA_ROOT = $(if $(DATA_ROOT),$(shell cd "$(CURDIR)" && realpath -m -- "$(DATA_ROOT)"))
-PAPERMILL = $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \
+PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 

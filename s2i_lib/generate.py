@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 from torch import Tensor
-from tqdm.auto import tqdm
+from .progress import tqdm
 
 from .models.stackgan import Generator
 

@@ -88,14 +88,30 @@ def fixture_gan(tmp_path, monkeypatch):
     # an 8-number "FID network": the images' per-channel means and extremes (fast and deterministic)
     monkeypatch.setattr(evaluate, "fid_features", lambda images, **kw: torch.cat(
         [images.mean((2, 3)), images.amax((2, 3)), images.amin((2, 3))[:, :2]], 1).double().numpy())
+    # R-precision's judge: a "teacher" that sees an image's mean colour, and caption embeddings that are the
+    # colour FlatGenerator paints for each caption, so that matched images find their captions
+    monkeypatch.setattr(evaluate, "caption_matcher", lambda *a, **k: (MeanColour(), torch.tanh(embeddings[..., :3])))
     return data, gan
+
+
+class MeanColour(nn.Module):
+    name = "mean colour"
+
+    def __init__(self):
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(1))
+
+    def forward(self, views):
+        return views.mean((2, 3))
 
 
 def test_evaluation_measures_are_keyed_reused_and_recomputed_when_damaged(fixture_gan, monkeypatch):
     data, gan = fixture_gan
     measures = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False)
-    assert set(measures) == {"FID", "KID", "FID shuffled", "KID shuffled", "score"}  # not built in: no attributes
+    assert set(measures) == {"FID", "KID", "FID shuffled", "KID shuffled", "score", "R-precision",
+                             "R-precision shuffled"}                         # not built in: no attributes
     assert measures["FID"].value > 0 and measures["FID"].error > 0 and np.isfinite(measures["KID"].value)
+    assert measures["R-precision"].value == 1.0 and measures["R-precision shuffled"].value < 0.5
     run = evaluate.evaluation_run(data, gan, 0)
     assert run.done and evaluate.evaluation_run(data, gan, 1).key != run.key
     real_generate = evaluate.generate
@@ -106,7 +122,7 @@ def test_evaluation_measures_are_keyed_reused_and_recomputed_when_damaged(fixtur
     again = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False)
     assert again == measures                                   # measured again, the same numbers
     plain = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False, shuffled_control=False)
-    assert set(plain) == {"FID", "KID", "score"} and plain["FID"] == measures["FID"]   # its own run
+    assert set(plain) == {"FID", "KID", "score", "R-precision"} and plain["FID"] == measures["FID"]   # its own run
 
 
 def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):
@@ -115,7 +131,8 @@ def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):
     assert pixels.dtype == torch.uint8 and pixels.shape == (6, 3, 8, 8)
     assert set(pixels.unique().tolist()) <= {40, 80}           # the fixture's flat grey levels, exactly
     floor = evaluate.real_reference(data, 8, seed=0)
-    assert floor["FID"].value >= 0 and set(floor) == {"FID", "KID", "score", "score classifier accuracy"}
+    assert floor["FID"].value >= 0 and set(floor) == {"FID", "KID", "score", "R-precision", "score classifier accuracy"}
+    assert 0 <= floor["R-precision"].value <= 1
 
 
 def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_errors():
@@ -123,7 +140,7 @@ def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_er
 
     def m(fid, fid_se, acc):
         return {"FID": Estimate(fid, fid_se), "KID": Estimate(0.01, 0.001), "attributes matched": Estimate(acc, 0.01),
-                "score": Estimate(2.0, 0.05),
+                "score": Estimate(2.0, 0.05), "R-precision": Estimate(0.2, 0.01),
                 "FID shuffled": Estimate(fid + 1, fid_se), "KID shuffled": Estimate(0.011, 0.001),
                 "attributes shuffled": Estimate(0.18, 0.01), "attributes real": Estimate(0.99, 0.003)}
     measures = {"tsl": m(50.0, 1.0, 0.30), "two_stage": m(60.0, 1.0, 0.20), "classifier": m(51.0, 1.0, 0.29),
@@ -131,7 +148,7 @@ def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_er
     rows = table2_rows("birds", measures, {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.0005)})
     ours = next(r for r in rows if r["system"].startswith("ours: "))
     assert ours["FID"] == "50.00 ± 1.00" and ours["KID x 1000"] == "10.00 ± 1.00"
-    assert ours["in-domain score (not IS)"] == "2.00 ± 0.05"
+    assert ours["in-domain score (not IS)"] == "2.00 ± 0.05" and ours["R-precision (R = 100)"] == "0.200 ± 0.010"
     assert ours["paper FID (cited)"] == "18.37" and ours["paper IS (cited)"] == "4.09 ± 0.04"   # CUB-200's row
     control = next(r for r in rows if "shuffled" in r["system"])
     assert control["spoken-attribute acc"] == "0.180 ± 0.010" and control["paper FID (cited)"] == ""
@@ -146,6 +163,7 @@ def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_er
     assert readings[("teacher-student beats classifier-based", "FID")] == "within noise"  # 1 < 2.83
     assert readings[("ours is comparable to text-to-image", "FID")] == "not held"         # 5 > 2.83
     assert readings[("ours is comparable to text-to-image", "KID")] == "held"
+    assert readings[("ours is comparable to text-to-image", "R-precision")] == "held"      # equal
     assert claim_rows({"tsl": measures["tsl"]}) == []
 
 

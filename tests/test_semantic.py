@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from s2i_lib.metrics.attributes import AttributeClassifier
-from s2i_lib.metrics.semantic import r_precision, recall_at_k, spoken_attribute_accuracy, spoken_attributes
+from s2i_lib.metrics.semantic import r_precision, r_precision_hits, recall_at_k, spoken_attribute_accuracy, spoken_attributes
 
 VALUES = {"crown": ("red", "blue"), "wing": ("black", "white", "grey")}
 
@@ -61,3 +61,15 @@ def test_r_is_capped_at_n():
     x = np.eye(3)
     assert r_precision(x, x, r=100) == 1.0
     assert r_precision(x, np.roll(x, 1, axis=0), r=100) == 0.0
+
+
+def test_r_precision_draws_mismatched_candidates_from_other_groups_only():
+    # queries 0 and 1 are two captions of one image: each one's own candidate scores 0.9, the other's 1.0;
+    # only candidate 2 (another image, 0.0) is mismatched, so both are hits once the group is respected
+    q = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    c = np.array([[0.9, np.sqrt(1 - 0.81)], [0.9, np.sqrt(1 - 0.81)], [0.0, 1.0]])
+    c[1] = [1.0, 0.0]                        # query 0 prefers candidate 1 (its own image's other caption)
+    assert r_precision_hits(q, c, r=3, groups=[0, 1, 2]).tolist() == [False, True, True]
+    assert r_precision_hits(q, c, r=3, groups=[0, 0, 1]).tolist() == [True, True, True]
+    with pytest.raises(ValueError, match="no mismatched"):
+        r_precision_hits(q, c, groups=[0, 0, 0])

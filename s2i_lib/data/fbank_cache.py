@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..audio import AudioError, FbankParams, load_logmel
 from ..checkpoint import remove_stale_temp_files

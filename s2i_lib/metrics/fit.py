@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 
 def fit_images(model: nn.Module, images: Tensor, loss_fn: Callable[[object, Tensor], Tensor],

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from scipy.special import rel_entr
 from torch import Tensor, nn
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from .fit import fit_images
 

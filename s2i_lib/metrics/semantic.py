@@ -59,24 +59,34 @@ def _cosine(queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray) -> Te
     return q @ c.T
 
 
-def r_precision(queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray, r: int = 100,
-                seed: int = 0) -> float:
-    """Fraction of queries i whose candidate i scores above R - 1 random other candidates (R capped at N).
+def r_precision_hits(queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray, r: int = 100, seed: int = 0,
+                     groups: Sequence | np.ndarray | None = None) -> np.ndarray:
+    """Per query i, whether its candidate i scores above R - 1 random mismatched candidates (bool (N,)).
 
-    Chance level is 1 / R; ties count as misses.
+    Mismatched candidates are those of other `groups` (e.g. the same image's other captions are not
+    mismatched; default: every other candidate); R is capped at one plus their number. Ties count as misses.
     """
     sim = _cosine(queries, candidates)
     n = sim.shape[0]
     if sim.shape[1] != n or n < 2:
         raise ValueError(f"need N >= 2 paired queries and candidates, got {tuple(sim.shape)}")
-    r = min(r, n)
+    groups = np.arange(n) if groups is None else np.asarray(groups)
     rng = np.random.default_rng(seed)
-    hits = 0
+    hits = np.zeros(n, dtype=bool)
     for i in range(n):
-        others = rng.choice(n - 1, r - 1, replace=False)
-        others = others + (others >= i)              # indices over all j != i
-        hits += bool((sim[i, i] > sim[i, others]).all())
-    return hits / n
+        pool = np.flatnonzero(groups != groups[i])
+        if len(pool) == 0:
+            raise ValueError("every candidate belongs to the query's own group: no mismatched candidate")
+        others = rng.choice(pool, min(r - 1, len(pool)), replace=False)
+        hits[i] = bool((sim[i, i] > sim[i, others]).all())
+    return hits
+
+
+def r_precision(queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray, r: int = 100,
+                seed: int = 0, groups: Sequence | np.ndarray | None = None) -> float:
+    """Fraction of queries i whose candidate i scores above R - 1 random mismatched candidates
+    (`r_precision_hits`). Chance level is 1 / R."""
+    return float(r_precision_hits(queries, candidates, r, seed, groups).mean())
 
 
 def recall_at_k(queries: Tensor | np.ndarray, candidates: Tensor | np.ndarray,

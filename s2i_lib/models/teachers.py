@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 VIEW_OFFSETS = ((0, 0), (3, 0), (1, 1), (0, 3), (3, 3))
 VIEW_CROP = 224

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 import torch.utils.data
 from torch import Tensor, nn
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..audio import pad_or_truncate
 from ..config import TRAIN_SEED, EncoderSizes

@@ -16,6 +16,9 @@ Protocol (docs/evaluation.md#4; the profile's `eval` sizes):
   only;
 - the in-domain score (`score_classifier`, `metrics.inception_score`: NOT comparable to published IS) of the
   matched images, mean ± std over 10 splits;
+- R-precision (AttnGAN's, R = 100): each generated image's teacher feature against the text system's embedding
+  of the caption it was made from and of 99 captions of other test images (`caption_matcher`), with a bootstrap
+  error over the test images; the real test images shown with the same captions are its ceiling;
 - on the built-in data set, spoken-attribute accuracy of matched and shuffled conditions (`condition_hits`),
   with bootstrap errors over the test images.
 The real test images' own row (`real_reference`) compares two random halves of the test images: the floor of
@@ -28,21 +31,26 @@ from dataclasses import asdict
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED
 from ..data.dataset import load_image_tensor
 from ..data.prepare import PreparedData
 from ..generate import generate
+from ..losses.tsl import TSLConfig
 from ..metrics.fid import PROTOCOL, fid_by_singular_values, fid_features
 from ..metrics.inception_score import (InDomainClassifier, class_probabilities, classifier_accuracy,
                                        fine_tune_classifier, inception_score)
 from ..metrics.kid import kid
+from ..metrics.semantic import r_precision_hits
 from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..models.stackgan import Generator
+from ..models.teachers import ImageTeacher, teacher_features
 from .gan import GANRun, attribute_scorer, condition_hits, derangement, spoken_targets
 from .runs import Run
-from .systems import caption_indices
+from .systems import caption_indices, load_embeddings
+from .teacher import teacher_network, teacher_sizes
 
 
 def load_finished(run: Run, name: str, redo: str) -> dict | None:
@@ -148,9 +156,38 @@ def hits_estimate(hits: list[dict[str, bool]], reps: int, seed: int) -> Estimate
                                                   len(hits), reps, seed))
 
 
+R_PRECISION_CANDIDATES = 100      # AttnGAN's R: the true caption against 99 mismatched ones
+
+
+def caption_matcher(data: PreparedData, train_seed: int = TRAIN_SEED, device: str = "cpu") -> tuple[ImageTeacher, Tensor]:
+    """R-precision's judge: the teacher network (image side) and the text system's embeddings of every test
+    caption (N, K, D), which TSL trained into the teacher's space (notebook 01's retrieval). The same judge for
+    every system; it is the text system's own encoder, which favours the text and two-stage rows (README)."""
+    sizes = teacher_sizes(data)
+    net = teacher_network(data, sizes, train_seed, device, progress=False)
+    return net, load_embeddings(data, "text", None, TSLConfig(), train_seed).embeddings["test"]
+
+
+def r_precision_estimate(data: PreparedData, matcher: tuple[ImageTeacher, Tensor], images: torch.Tensor,
+                         captions: np.ndarray, reps: int, seed: int) -> Estimate:
+    """R-precision of uint8 images (N, k, 3, H, W), image i's j-th made from (or, for real images, shown with)
+    its caption `captions[i, j]`: the teacher feature (mean over the profile's views) against the text
+    embedding of that caption and of `R_PRECISION_CANDIDATES` - 1 captions of other images (cosine); error
+    bootstrapped over the N images."""
+    net, text = matcher
+    n, k = captions.shape
+    sizes = data.profile.teacher
+    flat = images.reshape(n * k, *images.shape[-3:]).float() / 127.5 - 1
+    queries = teacher_features(net, flat, sizes.view_set, sizes.crop, progress=False).mean(1)
+    truth = text[torch.arange(n)[:, None], torch.as_tensor(captions)].reshape(n * k, -1)
+    hits = r_precision_hits(queries, truth, R_PRECISION_CANDIDATES, seed,
+                            groups=np.repeat(np.arange(n), k)).reshape(n, k).astype(np.float64)
+    return Estimate(float(hits.mean()), bootstrap_error(lambda idx: hits[idx].mean(), n, reps, seed))
+
+
 # The version of what `evaluate_gan` measures, in its runs' keys: bump it when a measure's computation changes,
 # so that measures of an older method are never shown (the stages' common `runs.FORMAT` would retrain all).
-METHOD = 2
+METHOD = 3
 
 
 def evaluation_run(data: PreparedData, gan: GANRun, seed: int, shuffled_control: bool = True) -> Run:
@@ -198,6 +235,8 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
     classifier, _ = score_classifier(data, train_seed, device, progress)
     measures = {"score": score_estimate(classifier, flat(matched), seed)}
     real = real_test_features(data, matched.shape[-1], device, progress)
+    matcher = caption_matcher(data, train_seed, device)
+    spoken = np.take_along_axis(caption_indices(data, gan.embeddings.system, "test"), picks, 1)  # caption numbers
     sets = {"": matched}
     if shuffled_control:
         sets[" shuffled"] = generate(netG, chosen[torch.as_tensor(derangement(len(chosen), seed))], seed=seed,
@@ -206,6 +245,8 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
         fake = fid_features(flat(images).float() / 255, device=device, progress=progress)
         measures[f"FID{suffix}"] = fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, seed)
         measures[f"KID{suffix}"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
+        measures[f"R-precision{suffix}"] = r_precision_estimate(data, matcher, images, spoken,
+                                                                 sizes.bootstrap_reps, seed)
     if data.builtin:
         scorer = attribute_scorer(data, train_seed, progress)
         real_images = load_image_tensor(data.records["test"], scorer.image_size)
@@ -229,7 +270,13 @@ def real_reference(data: PreparedData, image_size: int, seed: int = 0, train_see
     order = np.random.default_rng([seed, 2]).permutation(len(real))
     a, b = real[order[:len(real) // 2]], real[order[len(real) // 2:2 * (len(real) // 2)]]
     classifier, accuracy = score_classifier(data, train_seed, device, progress)
+    images = real_test_images(data, image_size)
+    captions = data.records["test"][0].captions
+    picks = picked_captions(len(images), len(captions), sizes.captions_per_image, seed)
+    shown = images[:, None].expand(-1, picks.shape[1], -1, -1, -1)
     return {"FID": fid_estimate(a, b[:, None], sizes.bootstrap_reps, seed),
             "KID": kid_estimate(a, b, sizes.kid_subsets, sizes.kid_subset_size, seed),
-            "score": score_estimate(classifier, real_test_images(data, image_size), seed),
+            "score": score_estimate(classifier, images, seed),
+            "R-precision": r_precision_estimate(data, caption_matcher(data, train_seed, device), shown, picks,
+                                                sizes.bootstrap_reps, seed),
             "score classifier accuracy": Estimate(accuracy, float("nan"))}

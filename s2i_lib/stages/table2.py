@@ -36,6 +36,7 @@ PAPER_TABLE2 = {
                    "text": (3.26, 0.01, 48.68), "stackgan_v1": (3.20, 0.01, 55.28)},
 }
 SCORE_COLUMN = "in-domain score (not IS)"
+R_PRECISION_COLUMN = "R-precision (R = 100)"
 PAPER_DATASET = {"birds": "CUB-200", "cub": "CUB-200", "flowers": "Oxford-102", "oxford": "Oxford-102"}
 
 
@@ -95,13 +96,14 @@ def shown_estimate(measures: dict[str, Estimate], name: str, digits: int) -> str
 
 def table2_rows(dataset: str, measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate]) -> list[dict]:
     """One row per measured system (in `SYSTEM_LABELS` order), ours with shuffled conditions, the real test
-    images, and StackGAN-v1 cited only. FID, KID (x 1000), the in-domain score and attribute accuracy ± their
-    errors; the paper's IS and FID cited."""
+    images, and StackGAN-v1 cited only. FID, KID (x 1000), the in-domain score, R-precision and attribute
+    accuracy ± their errors; the paper's IS and FID cited."""
     def row(label, m, suffix, attributes, system):
         kid = f"KID{suffix}"
         return {"system": label, "FID": shown_estimate(m, f"FID{suffix}", 2),
                 "KID x 1000": "" if kid not in m else f"{1000 * m[kid].value:.2f} ± {1000 * m[kid].error:.2f}",
                 SCORE_COLUMN: shown_estimate(m, f"score{suffix}", 2),
+                R_PRECISION_COLUMN: shown_estimate(m, f"R-precision{suffix}", 3),
                 "spoken-attribute acc": shown_estimate(m, attributes, 3), **cited(dataset, system)}
     rows = [row(SYSTEM_LABELS[s], measures[s], "", "attributes matched", s) for s in SYSTEM_LABELS if s in measures]
     if "tsl" in measures:
@@ -123,7 +125,8 @@ def claim_rows(measures: dict[str, dict[str, Estimate]]) -> list[dict]:
     for claim, other, better in claims:
         if "tsl" not in measures or other not in measures:
             continue
-        for name, lower in (("FID", True), ("KID", True), ("score", False), ("attributes matched", False)):
+        for name, lower in (("FID", True), ("KID", True), ("score", False), ("R-precision", False),
+                            ("attributes matched", False)):
             if name not in measures["tsl"] or name not in measures[other]:
                 continue
             ours, theirs = measures["tsl"][name], measures[other][name]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED, TeacherSizes
@@ -79,6 +79,21 @@ def cached_teacher_features(teacher: ImageTeacher, tag: str, records: list[Recor
     return features
 
 
+def teacher_network(data: PreparedData, sizes: TeacherSizes, train_seed: int = TRAIN_SEED, device: str = "cpu",
+                    progress: bool = True) -> ImageTeacher:
+    """The teacher network of `sizes`: ImageNet EfficientNet-Lite0 as it is, or fine-tuned on the train classes
+    (weights kept in its teacher run; fine-tuned there when missing)."""
+    if sizes.teacher == "frozen":
+        return load_teacher().to(device)
+    run = teacher_run(data, sizes, train_seed)
+    records = data.records["train"]
+    weights = run.open() / "finetuned.pt"
+    images = None if weights.exists() else load_image_tensor(records, sizes.crop + 3)
+    labels = torch.tensor([r.label for r in records])
+    return fine_tune_teacher(images, labels, weights, sizes.crop, sizes.finetune_epochs, seed=train_seed,
+                             device=device, progress=progress)
+
+
 def teacher_stage(data: PreparedData, teacher: str | None = None, crop: int | None = None,
                   train_seed: int = TRAIN_SEED, device: str = "cpu", progress: bool = True) -> TeacherFeatures:
     """The teacher's cached view features of both splits. `teacher` ("frozen" or "finetuned", default the
@@ -87,15 +102,7 @@ def teacher_stage(data: PreparedData, teacher: str | None = None, crop: int | No
     run = teacher_run(data, sizes, train_seed)
     folder = run.open()
     size = sizes.crop + 3                                      # the views' resize side (docs/authors-code.md#4)
-    if sizes.teacher == "frozen":
-        net = load_teacher().to(device)
-    else:
-        records = data.records["train"]
-        weights = folder / "finetuned.pt"
-        images = None if weights.exists() else load_image_tensor(records, size)
-        labels = torch.tensor([r.label for r in records])
-        net = fine_tune_teacher(images, labels, weights, sizes.crop, sizes.finetune_epochs, seed=train_seed,
-                                device=device, progress=progress)
+    net = teacher_network(data, sizes, train_seed, device, progress)
     features = {split: cached_teacher_features(net, f"{NETWORK}-{sizes.teacher}", data.records[split], size,
                                                folder / f"features_{split}.pt", sizes.view_set, sizes.crop,
                                                progress=progress)

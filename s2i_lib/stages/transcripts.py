@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..audio import read_wav
 from ..data.dataset import utterance_key

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ..config import TRAIN_SEED
@@ -75,14 +75,14 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
         set_rng_state(state["rng"])
         start, history = state["epoch"] + 1, state["history"]
     end = config.epochs if stop_after_epochs is None else min(config.epochs, start + stop_after_epochs)
+    bar = tqdm(total=config.epochs, initial=start, desc="epochs", unit="epoch", disable=not progress)
     for epoch in range(start, end):
         shuffle = torch.Generator().manual_seed(config.seed * 100003 + epoch)
         loader = DataLoader(dataset, config.batch_size, shuffle=True, drop_last=len(dataset) > config.batch_size,
                             generator=shuffle, num_workers=config.num_workers)
         model.train()
         sums, batches = {}, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, disable=not progress)
-        for batch in bar:
+        for batch in loader:
             batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
             loss, logs = step(model, batch)
             opt.zero_grad(set_to_none=True)
@@ -91,12 +91,14 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
             logs = {"loss": float(loss.detach()), **logs}
             sums = {k: sums.get(k, 0.0) + v for k, v in logs.items()}
             batches += 1
-            bar.set_postfix(loss=f"{logs['loss']:.4f}")
         sched.step()
         row = {"epoch": epoch + 1, "lr": opt.param_groups[0]["lr"], **{k: v / batches for k, v in sums.items()}}
         history.append(row)
+        bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)
+        bar.update()
         save_checkpoint(out / "last.pt", {"model": model.state_dict(), "optimizer": opt.state_dict(),
                                           "scheduler": sched.state_dict(), "rng": rng_state(), "epoch": epoch,
                                           "history": history, "config": asdict(config)})
         write_log(out / "loss_log.csv", history)
+    bar.close()
     return history

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 from torchvision.utils import make_grid, save_image
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
