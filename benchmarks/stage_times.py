@@ -1,0 +1,85 @@
+"""Per-stage times of one reproduction (`make reproduce-table2`), from what the run left behind.
+
+- Each executed notebook under `results/<dataset>/<profile>/` carries papermill's start and end time.
+- Each keyed run (`s2i_lib/stages/runs.py`) writes its `config.json` when it starts, and its products
+  (checkpoints, features, embeddings, measures: the `.pt` and `.jsonl` files in its folder) as it works, so a
+  run computed in one go took the time from `config.json` to its last product. (`done.json` is no end mark: a
+  reused run is marked done again.) Only runs started after the first notebook began are counted; older runs
+  were reused and cost this reproduction nothing. A run resumed across sessions would show the wall time
+  between its start and its end; the reproduction this table is for ran in one go.
+
+The table goes to `results/<dataset>/<profile>/stage_times.md` and `.csv`, with the CPU beside it.
+
+    python benchmarks/stage_times.py --dataset birds --profile default
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from s2i_lib.config import REPO_ROOT, artifacts_dir
+from s2i_lib.data import markdown_table, write_csv
+from s2i_lib.stages import list_runs, machine
+
+# What each kind of run is, in the words of the stage table.
+STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddings": "caption embeddings",
+          "transcripts": "recogniser (pocketsphinx)", "gan": "GAN training", "scorer": "attribute scorer",
+          "score_classifier": "in-domain score's classifier", "fid_real": "FID features of real test images",
+          "evaluation": "evaluation of one GAN"}
+
+
+def notebook_times(folder: Path) -> list[dict]:
+    """Start, end and minutes of every executed notebook in `folder` (papermill's metadata)."""
+    rows = []
+    for path in sorted(folder.glob("*.ipynb")):
+        meta = json.loads(path.read_text())["metadata"].get("papermill", {})
+        if meta.get("start_time") and meta.get("end_time"):
+            start, end = (datetime.fromisoformat(meta[k]) for k in ("start_time", "end_time"))
+            rows.append({"notebook": path.name, "start": start, "end": end,
+                         "minutes": round((end - start).total_seconds() / 60, 1)})
+    return rows
+
+
+def run_times(artifacts: Path, since: datetime) -> list[dict]:
+    """Minutes of every finished run started at or after `since` (config.json to its last product)."""
+    rows = []
+    for run in list_runs(artifacts):
+        folder = Path(run["folder"])
+        started = datetime.fromtimestamp((folder / "config.json").stat().st_mtime, timezone.utc)
+        products = [p.stat().st_mtime for p in folder.iterdir() if p.suffix in (".pt", ".jsonl")]
+        if not run["done"] or started < since or not products:
+            continue
+        ended = datetime.fromtimestamp(max(products), timezone.utc)
+        rows.append({"stage": STAGES.get(run["kind"], run["kind"]), "run": f"{run['kind']}/{run['name']}-{run['key']}",
+                     "started (UTC)": started.strftime("%H:%M:%S"), "minutes": round((ended - started).total_seconds() / 60, 1)})
+    return sorted(rows, key=lambda r: r["started (UTC)"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="birds")
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--seed", type=int, default=0, help="the data seed")
+    args = parser.parse_args()
+    folder = REPO_ROOT / "results" / args.dataset / args.profile
+    notebooks = notebook_times(folder)
+    if not notebooks:
+        raise SystemExit(f"no executed notebooks in {folder}: run `make reproduce-table2 PROFILE={args.profile}` first")
+    since = min(r["start"] for r in notebooks)
+    runs = run_times(artifacts_dir(args.dataset, args.profile) / f"seed{args.seed}", since)
+    total = (max(r["end"] for r in notebooks) - since).total_seconds() / 60
+    shown = [{**r, "start": r["start"].strftime("%H:%M:%S"), "end": r["end"].strftime("%H:%M:%S")} for r in notebooks]
+    text = "\n\n".join([f"# Stage times: {args.dataset} `{args.profile}`, {machine()}",
+                        "## Notebooks (papermill)", markdown_table(shown),
+                        f"Notebooks in all: {total:.1f} min (set-up before them not included).",
+                        "## Keyed runs computed by this reproduction (config.json to the last product)",
+                        markdown_table(runs) if runs else "(none: every run was reused)"])
+    (folder / "stage_times.md").write_text(text + "\n")
+    write_csv(runs or [{"stage": "", "run": "", "started (UTC)": "", "minutes": ""}], folder / "stage_times.csv")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
