@@ -16,9 +16,10 @@ Protocol (docs/evaluation.md#4; the profile's `eval` sizes):
   only;
 - the in-domain score (`score_classifier`, `metrics.inception_score`: NOT comparable to published IS) of the
   matched images, mean ± std over 10 splits;
-- R-precision (AttnGAN's, R = 100; docs/evaluation.md#5): each generated image's teacher feature against the text system's embedding
-  of the caption it was made from and of 99 captions of other test images (`caption_matcher`), with a bootstrap
-  error over the test images; the real test images shown with the same captions are its ceiling;
+- R-precision (AttnGAN's, R = 100; docs/evaluation.md#5): each generated image's teacher feature against the
+  text system's embedding of the caption it was made from and of 99 captions of other test images
+  (`caption_matcher`), with a bootstrap error over the test images; the real test images shown with the same
+  captions are its ceiling;
 - on the built-in data set, spoken-attribute accuracy of matched and shuffled conditions (`condition_hits`),
   with bootstrap errors over the test images.
 The real test images' own row (`real_reference`) compares two random halves of the test images: the floor of
