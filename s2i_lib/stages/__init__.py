@@ -4,7 +4,8 @@ command line (`python -m s2i_lib`) call these:
 - `teacher_stage`: the teacher's view features of both splits; `teacher_probe` compares the options on
   validation classes;
 - `build_system` (one of `SYSTEMS`): an encoder trained and its caption embeddings exported; `load_embeddings`
-  finds them again, `caption_indices` names the caption behind each; `transcripts_stage` / `wer_by_voice` for the two-stage system; `initial_gradient_balance`;
+  finds them again, `caption_indices` names the caption behind each; `transcripts_stage` / `wer_by_voice` for
+  the two-stage system; `initial_gradient_balance`;
 - `gan_run`, `train_gan_run`, `trained_generator`, `generate` and `generate_test_images`; `attribute_scorer`,
   `condition_following`, `spoken_targets` for the built-in data set;
 - `measure_system` (each system's GAN trained and evaluated by `evaluate_gan`), `real_reference`,

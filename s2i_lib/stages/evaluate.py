@@ -160,7 +160,8 @@ def hits_estimate(hits: list[dict[str, bool]], reps: int, seed: int) -> Estimate
 R_PRECISION_CANDIDATES = 100      # AttnGAN's R: the true caption against 99 mismatched ones
 
 
-def caption_matcher(data: PreparedData, train_seed: int = TRAIN_SEED, device: str = "cpu") -> tuple[ImageTeacher, Tensor]:
+def caption_matcher(data: PreparedData, train_seed: int = TRAIN_SEED,
+                    device: str = "cpu") -> tuple[ImageTeacher, Tensor]:
     """R-precision's judge: the teacher network (image side) and the text system's embeddings of every test
     caption (N, K, D), which TSL trained into the teacher's space (notebook 01's retrieval). The same judge for
     every system; it is the text system's own encoder, which favours the text and two-stage rows (README)."""

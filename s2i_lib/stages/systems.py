@@ -28,12 +28,14 @@ from ..losses.tsl import TSLConfig
 from .encoders import TrainedEncoder, embed_speech, embed_texts, encoder_run, train_speech_encoder, train_text_encoder
 from .runs import Run
 from .teacher import TeacherFeatures, teacher_run, teacher_sizes
-from .transcripts import (Transcripts, caption_subset, transcribed_splits, transcripts_run, transcripts_stage,
-                          two_stage_reading)
+from .transcripts import (Transcripts, by_image, caption_subset, transcribed_splits, transcripts_run,
+                          transcripts_stage, two_stage_reading)
 
 SYSTEMS = {"tsl": "TSL (speech)", "classifier": "classifier (speech)", "text": "text (captions)",
            "two_stage": "two-stage (transcripts)"}
 SPLITS = ("train", "test")
+
+
 def stored_splits(data: PreparedData, system: str) -> tuple[str, ...]:
     """The splits whose embeddings `system`'s run computes and stores (the pipeline two-stage's train split is
     the text system's)."""
@@ -46,10 +48,7 @@ def caption_indices(data: PreparedData, system: str, split: str) -> np.ndarray:
     records = data.records[split]
     if system == "two_stage" and split in transcribed_splits(data):
         pairs = caption_subset(records, data.profile.encoder.asr_per_image, seed=data.seed)
-        out = [[] for _ in records]
-        for i, k in pairs:
-            out[i].append(k)
-        return np.array(out)
+        return np.array(by_image(pairs, len(records)))
     return np.tile(np.arange(len(records[0].wavs)), (len(records), 1))
 
 

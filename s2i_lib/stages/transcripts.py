@@ -55,6 +55,14 @@ def caption_subset(records: list[Record], per_image: int | None, seed: int = 0) 
     return pairs
 
 
+def by_image(pairs: list[tuple[int, int]], n_images: int) -> list[list[int]]:
+    """Per image, the caption indices of `pairs` (from `caption_subset`), in caption order."""
+    out = [[] for _ in range(n_images)]
+    for i, k in pairs:
+        out[i].append(k)
+    return out
+
+
 def read_transcripts(path: str | Path) -> dict[str, str]:
     """key -> transcript from a JSON-lines file; a last line cut by a kill is ignored."""
     path = Path(path)
@@ -122,10 +130,8 @@ class Transcripts:
 
     def texts(self, records: dict[str, list[Record]], split: str) -> list[list[str]]:
         """Per image of `split`, the transcripts of its transcribed captions, in caption order."""
-        out = [[] for _ in records[split]]
-        for i, k in self.pairs[split]:
-            out[i].append(self.heard[split][utterance_key(records[split][i], k)])
-        return out
+        return [[self.heard[split][utterance_key(record, k)] for k in ks]
+                for record, ks in zip(records[split], by_image(self.pairs[split], len(records[split])))]
 
 
 TWO_STAGE_READINGS = ("retrained", "pipeline")
