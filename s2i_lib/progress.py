@@ -28,9 +28,16 @@ class _Lines:
         sys.stderr.flush()
 
 
+class _LogBar(_text):
+    """A text bar whose postfix waits for the next timed line (tqdm redraws on every `set_postfix` otherwise)."""
+
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs):
+        super().set_postfix(ordered_dict, refresh=False, **kwargs)
+
+
 def tqdm(*args, **kwargs):
     """`tqdm.auto.tqdm`, or under `S2I_PROGRESS=log` a text bar that logs a line every `LOG_INTERVAL` s."""
     if os.environ.get("S2I_PROGRESS") != "log":
         return _auto(*args, **kwargs)
     kwargs.update(file=_Lines(), mininterval=LOG_INTERVAL, ascii=True, ncols=100, leave=True)
-    return _text(*args, **kwargs)
+    return _LogBar(*args, **kwargs)

@@ -145,15 +145,19 @@ def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_er
                 "attributes shuffled": Estimate(0.18, 0.01), "attributes real": Estimate(0.99, 0.003)}
     measures = {"tsl": m(50.0, 1.0, 0.30), "two_stage": m(60.0, 1.0, 0.20), "classifier": m(51.0, 1.0, 0.29),
                 "text": m(45.0, 1.0, 0.35)}
-    rows = table2_rows("birds", measures, {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.0005)})
+    seeds = {"tsl": [1234, 1], "two_stage": [1234, 1], "classifier": [1234], "text": [1234]}
+    rows = table2_rows("birds", measures, {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.0005)}, seeds)
     ours = next(r for r in rows if r["system"].startswith("ours: "))
+    assert ours["GAN seeds"] == "1234, 1" and rows[1]["GAN seeds"] == "1234"     # rows[1]: classifier-based
     assert ours["FID"] == "50.00 ± 1.00" and ours["KID x 1000"] == "10.00 ± 1.00"
     assert ours["in-domain score (not IS)"] == "2.00 ± 0.05" and ours["R-precision (R = 100)"] == "0.200 ± 0.010"
     assert ours["paper FID (cited)"] == "18.37" and ours["paper IS (cited)"] == "4.09 ± 0.04"   # CUB-200's row
     control = next(r for r in rows if "shuffled" in r["system"])
     assert control["spoken-attribute acc"] == "0.180 ± 0.010" and control["paper FID (cited)"] == ""
+    assert control["GAN seeds"] == "1234, 1"                                  # ours' generators, shuffled
     real = next(r for r in rows if r["system"].startswith("real"))
     assert real["FID"] == "5.00 ± 0.50" and real["spoken-attribute acc"] == "0.990 ± 0.003"
+    assert real["GAN seeds"] == ""
     assert control["in-domain score (not IS)"] == ""                          # not measured on shuffled images
     assert next(r for r in rows if "StackGAN-v1" in r["system"])["paper FID (cited)"] == "51.89"
     assert table2_rows("places", measures, {})[0]["paper FID (cited)"] == ""   # Table III's, not Table II's

@@ -17,6 +17,17 @@ def test_log_mode_writes_whole_lines_with_the_time_left(monkeypatch, capsys):
     assert len(lines) >= 3                                                   # updates, not only the first state
 
 
+def test_log_mode_postfix_waits_for_the_interval(monkeypatch, capsys):
+    monkeypatch.setenv("S2I_PROGRESS", "log")
+    bar = progress.tqdm(total=1000, desc="gan")
+    for i in range(1000):
+        bar.update()
+        bar.set_postfix(loss=f"{i:.3f}")          # the GAN and classifier loops set a postfix every step
+    bar.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and lines[-1].startswith("gan: 100%") and "loss=999.000" in lines[-1]
+
+
 def test_interactive_mode_is_tqdm_auto(monkeypatch):
     monkeypatch.delenv("S2I_PROGRESS", raising=False)
     bar = progress.tqdm(range(2), disable=True)

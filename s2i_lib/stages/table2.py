@@ -94,20 +94,26 @@ def shown_estimate(measures: dict[str, Estimate], name: str, digits: int) -> str
     return "" if est is None else f"{est.value:.{digits}f} ± {est.error:.{digits}f}"
 
 
-def table2_rows(dataset: str, measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate]) -> list[dict]:
+def table2_rows(dataset: str, measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate],
+                seeds: dict[str, list[int]] | None = None) -> list[dict]:
     """One row per measured system (in `SYSTEM_LABELS` order), ours with shuffled conditions, the real test
     images, and StackGAN-v1 cited only. FID, KID (x 1000), the in-domain score, R-precision and attribute
-    accuracy ± their errors; the paper's IS and FID cited."""
-    def row(label, m, suffix, attributes, system):
+    accuracy ± their errors; the paper's IS and FID cited; `seeds` (system -> GAN training seeds its numbers
+    average over) fills the "GAN seeds" column."""
+    seeds = seeds or {}
+
+    def row(label, m, suffix, attributes, system, gan_seeds=()):
         kid = f"KID{suffix}"
-        return {"system": label, "FID": shown_estimate(m, f"FID{suffix}", 2),
+        return {"system": label, "GAN seeds": ", ".join(map(str, gan_seeds)), "FID": shown_estimate(m, f"FID{suffix}", 2),
                 "KID x 1000": "" if kid not in m else f"{1000 * m[kid].value:.2f} ± {1000 * m[kid].error:.2f}",
                 SCORE_COLUMN: shown_estimate(m, f"score{suffix}", 2),
                 R_PRECISION_COLUMN: shown_estimate(m, f"R-precision{suffix}", 3),
                 "spoken-attribute acc": shown_estimate(m, attributes, 3), **cited(dataset, system)}
-    rows = [row(SYSTEM_LABELS[s], measures[s], "", "attributes matched", s) for s in SYSTEM_LABELS if s in measures]
+    rows = [row(SYSTEM_LABELS[s], measures[s], "", "attributes matched", s, seeds.get(s, ()))
+            for s in SYSTEM_LABELS if s in measures]
     if "tsl" in measures:
-        rows.append(row("ours, shuffled conditions (control)", measures["tsl"], " shuffled", "attributes shuffled", ""))
+        rows.append(row("ours, shuffled conditions (control)", measures["tsl"], " shuffled", "attributes shuffled", "",
+                        seeds.get("tsl", ())))
     ceiling = {k: v for k, v in next(iter(measures.values()), {}).items() if k == "attributes real"}
     rows.append(row("real test images (FID, KID: half vs half; score and attributes: all)", {**real, **ceiling}, "",
                     "attributes real", ""))
