@@ -4,6 +4,9 @@
     python -m s2i_lib encoders --dataset birds --profile default           teacher, the four systems' encoders
     python -m s2i_lib gan      --dataset birds --profile default --system tsl
     python -m s2i_lib runs     --dataset birds --profile default           list the keyed runs that exist
+    python -m s2i_lib translate my_recording.wav                           your speech through the trained TSL
+                                                                           encoder and its GAN (after
+                                                                           `make reproduce-table2`)
     torchrun --nproc_per_node 4 -m s2i_lib gan --dataset cub --data-root /data/birds --profile paper
 
 Every stage takes the data seed (--seed) and the training seed (--train-seed); the same request reuses or
@@ -108,6 +111,39 @@ def run_runs(args) -> None:
     print(runs_table(data_artifacts(args.dataset, args.profile, args.seed)))
 
 
+def run_translate(args) -> None:
+    import json
+    from pathlib import Path
+
+    from .audio import AudioError
+    from .config import REPO_ROOT
+    from .data.prepare import data_artifacts, prepare
+    from .translate import NoTrainedRunError, latest_gan, translate
+    try:
+        runs = data_artifacts(args.dataset, args.profile, args.seed) / "runs"
+        gan = Path(args.gan_run) if args.gan_run else latest_gan(runs, args.system)
+        data_root = Path(json.loads((gan / "config.json").read_text())["config"]["data"]["root"]) \
+            if (gan / "config.json").exists() else None
+        captions = None
+        if data_root is not None and data_root.exists():
+            data = prepare(args.dataset, args.profile, args.data_root, args.seed)
+            captions = {r.key: r.captions for r in data.records["train"]}
+        out = Path(args.out) if args.out else REPO_ROOT / "results" / args.dataset / args.profile / "translations"
+        result = translate(args.audio, gan, out, args.images, args.noise_seed, captions, default_device(args.device))
+    except (AudioError, NoTrainedRunError) as e:
+        sys.exit(f"translate: {e}")
+    print(f"{args.audio}: {result.heard.seconds:.2f} s, through {gan}")
+    for warning in result.warnings:
+        print(f"  note: {warning}")
+    if result.nearest:
+        print("nearest training captions (cosine similarity): what the encoder heard")
+        for similarity, caption in result.nearest:
+            print(f"  {similarity:.3f}  {caption}")
+    else:
+        print("(no training captions here: the data set is not on this machine)")
+    print(f"written: {len(result.paths) - 1} images and a sheet, {result.paths[-1]}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m s2i_lib", description=__doc__.split("\n\n")[0],
                                      epilog=__doc__.split("\n\n", 1)[1],
@@ -134,6 +170,16 @@ def main(argv: list[str] | None = None) -> None:
     p = stages.add_parser("runs", help="list the keyed runs of a data set, profile and seed")
     add_data_args(p)
     p.set_defaults(run=run_runs)
+    p = stages.add_parser("translate", help="a recording -> images, through a trained speech encoder and its GAN")
+    p.add_argument("audio", help="an audio file (wav, flac, ogg; any sample rate; mono or stereo)")
+    add_data_args(p)
+    p.add_argument("--system", default="tsl", choices=("tsl", "classifier"), help="whose encoder and GAN")
+    p.add_argument("--gan-run", default=None, help="a GAN run folder (default: the system's latest finished GAN)")
+    p.add_argument("--images", type=int, default=8, help="images from different noise")
+    p.add_argument("--noise-seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="default: results/<dataset>/<profile>/translations/")
+    p.add_argument("--device", default=None)
+    p.set_defaults(run=run_translate)
     args = parser.parse_args(argv)
     args.run(args)
 

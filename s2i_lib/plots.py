@@ -107,3 +107,22 @@ def generated_grid(real: np.ndarray, generated: np.ndarray, captions: list[str],
         axes[0, j].set_title(textwrap.fill(title, 18), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def translation_sheet(spectrogram: np.ndarray, images: np.ndarray, title: str, hop_ms: float = 10.0,
+                      size: float = 1.6):
+    """A recording's log-Mel spectrogram (n_mels, frames) in dB above the images (S, H, W, 3) made from it."""
+    s = len(images)
+    fig = plt.figure(figsize=(max(6.0, size * s), 2.2 + size), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[2.2, size])
+    ax = top.subplots()
+    ax.imshow(spectrogram, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
+              extent=(0, spectrogram.shape[1] * hop_ms / 1000, 0, spectrogram.shape[0]))
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("Mel band")
+    ax.set_title(textwrap.fill(title, 110), fontsize=8, loc="left")
+    for i, axis in enumerate(bottom.subplots(1, s, squeeze=False)[0]):
+        axis.imshow(images[i])
+        axis.set_axis_off()
+        axis.set_title(f"noise {i + 1}", fontsize=7)
+    return fig

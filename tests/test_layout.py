@@ -15,7 +15,7 @@ from s2i_lib.config import REPO_ROOT, profile_table
 LAYER = {"config": 0, "audio": 0, "checkpoint": 0, "asr": 0, "progress": 0, "__init__": 0,
          "data": 1, "models": 1,
          "losses": 2, "metrics": 2, "generate": 2, "plots": 2,
-         "train": 3, "stages": 4, "__main__": 5}
+         "train": 3, "translate": 3.5, "stages": 4, "__main__": 5}
 
 
 def imported_parts(path: Path) -> set[str]:

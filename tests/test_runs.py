@@ -22,6 +22,7 @@ from s2i_lib.stages.systems import build_system, caption_indices, embeddings_run
 from s2i_lib.stages.teacher import TeacherFeatures, teacher_run, teacher_sizes
 from s2i_lib.stages.transcripts import transcripts_run, transcripts_stage
 from s2i_lib.train import encoder as encoder_loop
+from s2i_lib.translate import load_speech_encoder
 from test_dataset import make_records
 
 SMOKE = get_profile("smoke")
@@ -141,6 +142,10 @@ def test_interrupted_encoder_run_resumes_to_the_same_weights(data, teacher, tmp_
     straight = encoders.train_speech_encoder("tsl", data, fresh_teacher, progress=False)
     assert straight.run.key == resumed.run.key and straight.run.folder != resumed.run.folder
     for k, v in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[k], v, rtol=0, atol=0)
+    loaded = load_speech_encoder(resumed.run.folder)          # the run describes itself: no data set needed
+    assert loaded.target_length == data.profile.data.target_length and loaded.fbank == data.fbanks.params
+    for k, v in loaded.model.state_dict().items():
         torch.testing.assert_close(resumed.model.state_dict()[k], v, rtol=0, atol=0)
 
 

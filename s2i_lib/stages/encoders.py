@@ -31,7 +31,8 @@ from ..losses.tsl import TSLConfig, teacher_student_loss
 from ..models.speech_encoder import SpeechEncoder
 from ..models.text_encoder import TextEncoder, Vocabulary
 from ..train.encoder import EncoderTrainConfig, train_encoder
-from .runs import Run
+from ..translate import DESCRIPTION, speech_encoder_description
+from .runs import Run, write_json
 from .teacher import TeacherFeatures
 
 
@@ -204,6 +205,8 @@ def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures
     else:
         model, step = ClassifierEncoder(encoder, sorted({r.label for r in data.records["train"]})), classifier_step
     history = train_encoder(model, pairs, step, run.open(), config, device, progress)
+    write_json(run.folder / DESCRIPTION, speech_encoder_description(
+        kind, encoder, sizes.speech_width, data.profile.data.target_length, data.fbanks.params, teacher.run.key))
     run.finish({"epochs": len(history), "final_loss": history[-1]["loss"]})
     return TrainedEncoder(encoder.eval(), history, run)
 

@@ -1,0 +1,223 @@
+"""Any recording through a trained speech encoder and its GAN: `python -m s2i_lib translate some.wav`.
+
+A speech encoder's run folder describes itself (`encoder.json`: constructor arguments, the spectrogram length
+it was trained on, the filter-bank parameters, the teacher run), so `load_speech_encoder` needs only that folder,
+not the data set. `embed_recording` takes a file (anything libsndfile reads: wav, flac, ogg; any rate; stereo is
+averaged) or an array, and says what it did to fit the input: resampled, cut to the profile's length, or padded
+when shorter than the encoder's 64-frame step (paper III-A; the authors pad with 0 dB, docs/authors-code.md#2).
+
+A short clip's embedding is small: the encoder averages over every padded step (the authors' `mean`), so a 1 s
+phrase fills one step of twelve at 768 frames. `EmbeddingRange` holds the norms seen in training, and a
+recording whose embedding falls outside them is flagged rather than refused.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+
+from .audio import MIN_FRAMES, AudioError, FbankParams, logmel, pad_or_truncate, read_wav, resample
+from .checkpoint import load_checkpoint
+from .models.speech_encoder import SpeechEncoder
+
+DESCRIPTION = "encoder.json"
+
+
+class NoTrainedRunError(FileNotFoundError):
+    """The run a translation needs does not exist or is not finished; the message names the make target."""
+
+
+def speech_encoder_description(kind: str, model: SpeechEncoder, width: float, target_length: int,
+                               fbank: FbankParams, teacher: str) -> dict:
+    """What a speech encoder run writes as `encoder.json`: everything `load_speech_encoder` needs."""
+    return {"kind": kind, "embedding_dim": model.embedding_dim, "n_mels": fbank.n_mels, "width": width,
+            "bidirectional": model.rnn.bidirectional, "target_length": target_length, "fbank": fbank.to_dict(),
+            "teacher": teacher}
+
+
+@dataclass(frozen=True)
+class LoadedSpeechEncoder:
+    """A trained speech encoder (eval mode) with the input length and filter bank it was trained on."""
+    model: SpeechEncoder
+    target_length: int
+    fbank: FbankParams
+    folder: Path
+    description: dict
+
+    @property
+    def seconds(self) -> float:
+        return self.target_length * self.fbank.hop_ms / 1000
+
+
+def load_speech_encoder(folder: str | Path, device: str | torch.device = "cpu") -> LoadedSpeechEncoder:
+    """The speech encoder of a finished encoder run folder (TSL or classifier-based), from its `encoder.json`
+    and `last.pt` alone."""
+    folder = Path(folder)
+    path = folder / DESCRIPTION
+    if not path.exists():
+        raise NoTrainedRunError(f"{folder} has no {DESCRIPTION}: it is not a finished speech encoder run (or one "
+                                f"trained before runs described themselves); run `make reproduce-table2` (or "
+                                f"`python -m s2i_lib encoders`), which writes it")
+    description = json.loads(path.read_text())
+    state = load_checkpoint(folder / "last.pt", fix=f"delete {folder} and train the encoder again")
+    if state is None:
+        raise NoTrainedRunError(f"{folder / 'last.pt'} does not exist: train the encoder (`make reproduce-table2`)")
+    weights = state["model"]
+    if description["kind"] == "classifier":          # ClassifierEncoder: the encoder without its class head
+        weights = {k[len("encoder."):]: v for k, v in weights.items() if k.startswith("encoder.")}
+    with torch.device("meta"):
+        model = SpeechEncoder(description["embedding_dim"], description["n_mels"], description["width"],
+                              description["bidirectional"])
+    model.load_state_dict(weights, assign=True)
+    return LoadedSpeechEncoder(model.to(device).eval(), description["target_length"],
+                               FbankParams(**description["fbank"]), folder, description)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One recording as the encoder received it: its embedding (D,), log-Mel spectrogram (n_mels, frames kept),
+    duration in seconds before any cut, and notes on what was done to fit it."""
+    embedding: Tensor
+    spectrogram: np.ndarray
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+@torch.no_grad()
+def embed_recording(encoder: LoadedSpeechEncoder, source: str | Path | np.ndarray,
+                    sample_rate: int | None = None) -> Heard:
+    """Embed a recording (a file path, or a mono/stereo array with its `sample_rate`). Raises AudioError naming
+    the file for unreadable, empty or silent input; long input is cut and short input padded, with a note."""
+    params, notes = encoder.fbank, []
+    if isinstance(source, (str, Path)):
+        name = str(source)
+        audio, rate = read_wav(source)
+    else:
+        if sample_rate is None:
+            raise ValueError("an array needs its sample_rate")
+        name, audio, rate = "<array>", np.asarray(source, dtype=np.float32), sample_rate
+        if audio.ndim == 2:                              # (samples, channels), as soundfile reads it
+            audio = audio.mean(axis=1)
+        if audio.size == 0:
+            raise AudioError(f"{name}: empty audio (0 samples)")
+    if rate != params.sample_rate:
+        notes.append(f"resampled from {rate} Hz to {params.sample_rate} Hz")
+        audio = resample(audio, rate, params.sample_rate)
+    seconds = len(audio) / params.sample_rate
+    spec = logmel(audio, params, name=name)
+    if spec.shape[1] > encoder.target_length:
+        notes.append(f"cut to the first {encoder.seconds:.2f} s of {seconds:.2f} s (the encoder's input length)")
+    elif spec.shape[1] < MIN_FRAMES:
+        notes.append(f"shorter than {MIN_FRAMES * params.hop_ms / 1000:.2f} s (one encoder step): padded")
+    padded, kept = pad_or_truncate(spec, encoder.target_length)
+    device = next(encoder.model.parameters()).device
+    embedding = encoder.model(padded[None].to(device), torch.tensor([kept]))[0].cpu()
+    return Heard(embedding, spec[:, :kept], seconds, notes)
+
+
+@dataclass(frozen=True)
+class EmbeddingRange:
+    """The 1st and 99th percentiles of the training captions' embedding norms: what the GAN was trained on."""
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, embeddings: Tensor) -> "EmbeddingRange":
+        norms = embeddings.reshape(-1, embeddings.shape[-1]).norm(dim=1).double().numpy()
+        return cls(float(np.percentile(norms, 1)), float(np.percentile(norms, 99)))
+
+    def warning(self, embedding: Tensor) -> str | None:
+        """A sentence when `embedding`'s norm lies outside the range, else None."""
+        norm = float(embedding.norm())
+        if self.low <= norm <= self.high:
+            return None
+        side = "below" if norm < self.low else "above"
+        return (f"the embedding's norm {norm:.2f} is {side} the training captions' range {self.low:.2f}-"
+                f"{self.high:.2f} (1st-99th percentile): the generator was not trained on such inputs")
+
+
+def nearest_captions(embedding: Tensor, train: Tensor, captions: list[list[str]],
+                     k: int = 5) -> list[tuple[float, str]]:
+    """The `k` training captions whose embeddings (N, K, D) are closest in cosine similarity to `embedding`,
+    with their similarities: what the encoder "heard"."""
+    flat = torch.nn.functional.normalize(train.reshape(-1, train.shape[-1]).float(), dim=1)
+    sims = flat @ torch.nn.functional.normalize(embedding.float(), dim=0)
+    best = sims.topk(min(k, len(sims)))
+    per_image = train.shape[1]
+    return [(float(s), captions[i // per_image][i % per_image]) for s, i in zip(best.values, best.indices.tolist())]
+
+
+def run_by_key(runs: Path, kind: str, key: str) -> Path:
+    """The folder `runs/<kind>/<name>-<key>`; NoTrainedRunError when it is missing."""
+    found = sorted((runs / kind).glob(f"*-{key}"))
+    if not found:
+        raise NoTrainedRunError(f"no {kind} run with key {key} under {runs / kind}: run `make reproduce-table2`")
+    return found[0]
+
+
+def latest_gan(runs: Path, system: str = "tsl") -> Path:
+    """The most recently finished GAN run of `system` under `runs` (a data set's artifacts/.../runs folder)."""
+    finished = sorted((runs / "gan").glob(f"{system}-*/done.json"), key=lambda p: p.stat().st_mtime)
+    if not finished:
+        raise NoTrainedRunError(f"no finished {system} GAN under {runs / 'gan'}: run `make reproduce-table2` "
+                                f"(or `python -m s2i_lib gan --system {system}`) first")
+    return finished[-1].parent
+
+
+@dataclass(frozen=True)
+class Translation:
+    heard: Heard
+    images: Tensor                       # (N, 3, H, W) uint8
+    paths: list[Path]                    # the N PNGs, then the sheet
+    nearest: list[tuple[float, str]]     # (cosine similarity, training caption), best first; [] without captions
+    warnings: list[str]
+
+
+def translate(source: str | Path, gan_folder: str | Path, out_dir: str | Path, images: int = 8, seed: int = 0,
+              captions: dict[str, list[str]] | None = None, device: str | torch.device = "cpu") -> Translation:
+    """Embed `source` with the speech encoder behind the GAN run `gan_folder` (its config names the embeddings
+    run, whose config names the encoder run), draw `images` images from different noise with the EMA generator,
+    and write them and a sheet (spectrogram beside the images) to `out_dir`. `captions` (record key -> its
+    captions) adds the nearest training captions."""
+    from .generate import generate
+    from .plots import translation_sheet
+    from .train.gan import load_generator
+    gan_folder = Path(gan_folder)
+    if not (gan_folder / "done.json").exists():
+        raise NoTrainedRunError(f"{gan_folder} is not a finished GAN run: run `make reproduce-table2` first")
+    runs = gan_folder.parent.parent
+    gan_config = json.loads((gan_folder / "config.json").read_text())["config"]
+    embeddings = run_by_key(runs, "embeddings", gan_config["embeddings"])
+    encoder_key = json.loads((embeddings / "config.json").read_text())["config"]["encoder"]
+    encoder = load_speech_encoder(run_by_key(runs, "encoder", encoder_key), device)
+    heard = embed_recording(encoder, source)
+    train = load_checkpoint(embeddings / "train.pt", fix=f"delete {embeddings} and rerun the encoder stage")
+    warnings = list(heard.notes)
+    if train is not None:
+        warning = EmbeddingRange.of(train["embeddings"]).warning(heard.embedding)
+        warnings += [warning] if warning else []
+    nearest = []
+    if train is not None and captions:
+        texts = [captions[key] for key in train["keys"]]
+        nearest = nearest_captions(heard.embedding, train["embeddings"], texts)
+    netG = load_generator(gan_folder / "last.pt", device)
+    drawn = generate(netG, heard.embedding[None, None], seed=seed, samples_per_caption=images, device=device,
+                     progress=False)[0, 0]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = Path(source).stem if isinstance(source, (str, Path)) else "recording"
+    paths = []
+    for i, image in enumerate(drawn):
+        paths.append(out_dir / f"{stem}_{i}.png")
+        Image.fromarray(image.permute(1, 2, 0).numpy()).save(paths[-1])
+    sheet = translation_sheet(heard.spectrogram, drawn.permute(0, 2, 3, 1).numpy(),
+                              f"{stem}: {heard.seconds:.2f} s" + "".join(f"; {n}" for n in warnings),
+                              encoder.fbank.hop_ms)
+    paths.append(out_dir / f"{stem}_sheet.png")
+    sheet.savefig(paths[-1], dpi=120, bbox_inches="tight")
+    return Translation(heard, drawn, paths, nearest, warnings)
