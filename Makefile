@@ -24,7 +24,7 @@ PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p 
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup check-seeds data runs reproduce-table2 test unit nbval lab clean-artifacts
+.PHONY: setup check-seeds data runs reproduce-table2 translate your-voice test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -50,6 +50,7 @@ runs: setup check-seeds
 # The study in order: data, encoders (every system), the TSL GAN, Table II (every system's GAN, FID / KID,
 # attribute accuracy, the paper's claims). Each resumes whatever keyed runs exist.
 NOTEBOOKS := 00_data 01_encoder 02_gan 03_table2
+CHECKED_NOTEBOOKS := $(NOTEBOOKS) 08_your_voice
 
 reproduce-table2: setup check-seeds
 	@mkdir -p $(EXECUTED)
@@ -59,6 +60,17 @@ reproduce-table2: setup check-seeds
 	$(PAPERMILL) -p gan_seeds "$(SEEDS)" -p seed_systems "$(SEED_SYSTEMS)" notebooks/03_table2.ipynb $(EXECUTED)/03_table2.ipynb
 	@echo "reproduce-table2: executed notebooks, table2.md, table2.csv and table2_grid.png in $(EXECUTED)/"
 
+# Your own recording through the trained TSL encoder and its GAN (after reproduce-table2): AUDIO=path/to/file
+translate: setup
+	@test -n "$(AUDIO)" || { echo "give a recording: make translate AUDIO=path/to/file.wav"; exit 2; }
+	$(PY) -m s2i_lib translate "$(AUDIO)" $(CLI_ARGS)
+
+your-voice: setup
+	@mkdir -p $(EXECUTED)
+	$(PAPERMILL) -p audio_path "$(if $(AUDIO),$(shell realpath -m -- "$(AUDIO)"))" notebooks/08_your_voice.ipynb \
+	    $(EXECUTED)/08_your_voice.ipynb
+	@echo "your-voice: the executed notebook and its images in $(EXECUTED)/"
+
 test: unit nbval
 
 unit: setup
@@ -66,7 +78,7 @@ unit: setup
 
 nbval: setup
 	S2I_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider \
-	    $(foreach nb,$(NOTEBOOKS),notebooks/$(nb).ipynb)
+	    $(foreach nb,$(CHECKED_NOTEBOOKS),notebooks/$(nb).ipynb)
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -118,10 +118,10 @@ def run_translate(args) -> None:
     from .audio import AudioError
     from .config import REPO_ROOT
     from .data.prepare import data_artifacts, prepare
-    from .translate import NoTrainedRunError, latest_gan, translate
+    from .translate import NoTrainedRunError, latest_gan, load_translator, translate
     try:
         runs = data_artifacts(args.dataset, args.profile, args.seed) / "runs"
-        gan = Path(args.gan_run) if args.gan_run else latest_gan(runs, args.system)
+        gan = Path(args.gan_run) if args.gan_run else latest_gan(runs, args.system, args.train_seed)
         data_root = Path(json.loads((gan / "config.json").read_text())["config"]["data"]["root"]) \
             if (gan / "config.json").exists() else None
         captions = None
@@ -129,7 +129,8 @@ def run_translate(args) -> None:
             data = prepare(args.dataset, args.profile, args.data_root, args.seed)
             captions = {r.key: r.captions for r in data.records["train"]}
         out = Path(args.out) if args.out else REPO_ROOT / "results" / args.dataset / args.profile / "translations"
-        result = translate(args.audio, gan, out, args.images, args.noise_seed, captions, default_device(args.device))
+        translator = load_translator(gan, default_device(args.device))
+        result = translate(args.audio, translator, out, args.images, args.noise_seed, captions)
     except (AudioError, NoTrainedRunError) as e:
         sys.exit(f"translate: {e}")
     print(f"{args.audio}: {result.heard.seconds:.2f} s, through {gan}")
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("audio", help="an audio file (wav, flac, ogg; any sample rate; mono or stereo)")
     add_data_args(p)
     p.add_argument("--system", default="tsl", choices=("tsl", "classifier"), help="whose encoder and GAN")
+    p.add_argument("--train-seed", type=seed_arg, default=TRAIN_SEED, help="the GAN's training seed")
     p.add_argument("--gan-run", default=None, help="a GAN run folder (default: the system's latest finished GAN)")
     p.add_argument("--images", type=int, default=8, help="images from different noise")
     p.add_argument("--noise-seed", type=int, default=0)

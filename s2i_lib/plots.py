@@ -126,3 +126,16 @@ def translation_sheet(spectrogram: np.ndarray, images: np.ndarray, title: str, h
         axis.set_axis_off()
         axis.set_title(f"noise {i + 1}", fontsize=7)
     return fig
+
+
+def image_row(images: np.ndarray, titles: list[str], size: float = 1.6, suptitle: str = ""):
+    """One row of images (S, H, W, 3) uint8, each titled."""
+    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size + 0.6), squeeze=False)
+    for ax, image, title in zip(axes[0], images, titles):
+        ax.imshow(image)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=8)
+    if suptitle:
+        fig.suptitle(textwrap.fill(suptitle, 100), fontsize=9)
+    fig.tight_layout()
+    return fig

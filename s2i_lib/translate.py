@@ -152,6 +152,24 @@ def nearest_captions(embedding: Tensor, train: Tensor, captions: list[list[str]]
     return [(float(s), captions[i // per_image][i % per_image]) for s, i in zip(best.values, best.indices.tolist())]
 
 
+def length_effect(encoder: LoadedSpeechEncoder, recordings: list[np.ndarray], seconds: list[float],
+                  bounds: EmbeddingRange) -> list[dict]:
+    """How a recording's length moves its embedding: each of `recordings` (16 kHz arrays) cut to each of
+    `seconds`, against the same recording uncut. Per length: the median norm ratio (cut / uncut), the median
+    cosine similarity to the uncut embedding, and the share of cut embeddings outside the training range."""
+    rate = encoder.fbank.sample_rate
+    full = [embed_recording(encoder, audio, rate).embedding for audio in recordings]
+    rows = []
+    for length in seconds:
+        cut = [embed_recording(encoder, audio[:int(length * rate)], rate).embedding for audio in recordings]
+        rows.append({"seconds": length,
+                     "norm ratio (median)": float(np.median([float(c.norm() / f.norm()) for c, f in zip(cut, full)])),
+                     "cosine to uncut (median)": float(np.median(
+                         [float(torch.nn.functional.cosine_similarity(c, f, dim=0)) for c, f in zip(cut, full)])),
+                     "outside training range": float(np.mean([bounds.warning(c) is not None for c in cut]))})
+    return rows
+
+
 def run_by_key(runs: Path, kind: str, key: str) -> Path:
     """The folder `runs/<kind>/<name>-<key>`; NoTrainedRunError when it is missing."""
     found = sorted((runs / kind).glob(f"*-{key}"))
@@ -160,13 +178,51 @@ def run_by_key(runs: Path, kind: str, key: str) -> Path:
     return found[0]
 
 
-def latest_gan(runs: Path, system: str = "tsl") -> Path:
-    """The most recently finished GAN run of `system` under `runs` (a data set's artifacts/.../runs folder)."""
+def latest_gan(runs: Path, system: str = "tsl", train_seed: int | None = None) -> Path:
+    """The most recently finished GAN run of `system` under `runs` (a data set's artifacts/.../runs folder),
+    among those trained with `train_seed` when given."""
     finished = sorted((runs / "gan").glob(f"{system}-*/done.json"), key=lambda p: p.stat().st_mtime)
+    if train_seed is not None:
+        finished = [p for p in finished
+                    if json.loads((p.parent / "config.json").read_text())["config"]["train"]["seed"] == train_seed]
     if not finished:
-        raise NoTrainedRunError(f"no finished {system} GAN under {runs / 'gan'}: run `make reproduce-table2` "
+        seeded = "" if train_seed is None else f" with training seed {train_seed}"
+        raise NoTrainedRunError(f"no finished {system} GAN{seeded} under {runs / 'gan'}: run `make reproduce-table2` "
                                 f"(or `python -m s2i_lib gan --system {system}`) first")
     return finished[-1].parent
+
+
+@dataclass(frozen=True)
+class Translator:
+    """What a translation needs from a finished GAN run: its speech encoder, its EMA generator, and the training
+    captions' embeddings (N, K, D) with their record keys (None where the embeddings run is gone)."""
+    encoder: LoadedSpeechEncoder
+    netG: torch.nn.Module
+    train: Tensor | None
+    train_keys: list[str]
+    gan_folder: Path
+
+    @property
+    def bounds(self) -> EmbeddingRange | None:
+        return None if self.train is None else EmbeddingRange.of(self.train)
+
+
+def load_translator(gan_folder: str | Path, device: str | torch.device = "cpu") -> Translator:
+    """The encoder and generator behind the GAN run `gan_folder`: its config names the embeddings run, whose
+    config names the encoder run (all under the same `runs/` folder)."""
+    from .train.gan import load_generator
+    gan_folder = Path(gan_folder)
+    if not (gan_folder / "done.json").exists():
+        raise NoTrainedRunError(f"{gan_folder} is not a finished GAN run: run `make reproduce-table2` first")
+    runs = gan_folder.parent.parent
+    gan_config = json.loads((gan_folder / "config.json").read_text())["config"]
+    embeddings = run_by_key(runs, "embeddings", gan_config["embeddings"])
+    encoder_key = json.loads((embeddings / "config.json").read_text())["config"]["encoder"]
+    encoder = load_speech_encoder(run_by_key(runs, "encoder", encoder_key), device)
+    train = load_checkpoint(embeddings / "train.pt", fix=f"delete {embeddings} and rerun the encoder stage")
+    return Translator(encoder, load_generator(gan_folder / "last.pt", device),
+                      None if train is None else train["embeddings"], [] if train is None else train["keys"],
+                      gan_folder)
 
 
 @dataclass(frozen=True)
@@ -178,46 +234,52 @@ class Translation:
     warnings: list[str]
 
 
-def translate(source: str | Path, gan_folder: str | Path, out_dir: str | Path, images: int = 8, seed: int = 0,
-              captions: dict[str, list[str]] | None = None, device: str | torch.device = "cpu") -> Translation:
-    """Embed `source` with the speech encoder behind the GAN run `gan_folder` (its config names the embeddings
-    run, whose config names the encoder run), draw `images` images from different noise with the EMA generator,
-    and write them and a sheet (spectrogram beside the images) to `out_dir`. `captions` (record key -> its
-    captions) adds the nearest training captions."""
+def translate(source: str | Path | np.ndarray, translator: Translator, out_dir: str | Path, images: int = 8,
+              seed: int = 0, captions: dict[str, list[str]] | None = None, sample_rate: int | None = None,
+              name: str = "recording") -> Translation:
+    """Embed `source` (a file, or an array with its `sample_rate`, written as `name`), draw `images` images from
+    different noise (seeded by `seed`) with the translator's EMA generator, and write them and a sheet (the
+    spectrogram above the images) to `out_dir`. `captions` (record key -> its captions) adds the nearest
+    training captions."""
     from .generate import generate
     from .plots import translation_sheet
-    from .train.gan import load_generator
-    gan_folder = Path(gan_folder)
-    if not (gan_folder / "done.json").exists():
-        raise NoTrainedRunError(f"{gan_folder} is not a finished GAN run: run `make reproduce-table2` first")
-    runs = gan_folder.parent.parent
-    gan_config = json.loads((gan_folder / "config.json").read_text())["config"]
-    embeddings = run_by_key(runs, "embeddings", gan_config["embeddings"])
-    encoder_key = json.loads((embeddings / "config.json").read_text())["config"]["encoder"]
-    encoder = load_speech_encoder(run_by_key(runs, "encoder", encoder_key), device)
-    heard = embed_recording(encoder, source)
-    train = load_checkpoint(embeddings / "train.pt", fix=f"delete {embeddings} and rerun the encoder stage")
+    heard = embed_recording(translator.encoder, source, sample_rate)
     warnings = list(heard.notes)
-    if train is not None:
-        warning = EmbeddingRange.of(train["embeddings"]).warning(heard.embedding)
+    if translator.bounds is not None:
+        warning = translator.bounds.warning(heard.embedding)
         warnings += [warning] if warning else []
     nearest = []
-    if train is not None and captions:
-        texts = [captions[key] for key in train["keys"]]
-        nearest = nearest_captions(heard.embedding, train["embeddings"], texts)
-    netG = load_generator(gan_folder / "last.pt", device)
-    drawn = generate(netG, heard.embedding[None, None], seed=seed, samples_per_caption=images, device=device,
-                     progress=False)[0, 0]
+    if translator.train is not None and captions:
+        texts = [captions[key] for key in translator.train_keys]
+        nearest = nearest_captions(heard.embedding, translator.train, texts)
+    device = next(translator.netG.parameters()).device
+    drawn = generate(translator.netG, heard.embedding[None, None], seed=seed, samples_per_caption=images,
+                     device=device, progress=False)[0, 0]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = Path(source).stem if isinstance(source, (str, Path)) else "recording"
+    stem = Path(source).stem if isinstance(source, (str, Path)) else name
     paths = []
     for i, image in enumerate(drawn):
         paths.append(out_dir / f"{stem}_{i}.png")
         Image.fromarray(image.permute(1, 2, 0).numpy()).save(paths[-1])
     sheet = translation_sheet(heard.spectrogram, drawn.permute(0, 2, 3, 1).numpy(),
                               f"{stem}: {heard.seconds:.2f} s" + "".join(f"; {n}" for n in warnings),
-                              encoder.fbank.hop_ms)
+                              translator.encoder.fbank.hop_ms)
     paths.append(out_dir / f"{stem}_sheet.png")
     sheet.savefig(paths[-1], dpi=120, bbox_inches="tight")
     return Translation(heard, drawn, paths, nearest, warnings)
+
+
+def images_by_length(translator: Translator, audio: np.ndarray, sample_rate: int, seconds: list[float],
+                     seed: int = 0) -> tuple[Tensor, list[float]]:
+    """The first `s` seconds of `audio`, for each `s` in `seconds`, through the encoder and the generator with
+    the same noise: uint8 images (L, 3, H, W) and the embeddings' norms."""
+    from .generate import generate
+    device = next(translator.netG.parameters()).device
+    images, norms = [], []
+    for length in seconds:
+        embedding = embed_recording(translator.encoder, audio[:int(length * sample_rate)], sample_rate).embedding
+        images.append(generate(translator.netG, embedding[None, None], seed=seed, device=device,
+                               progress=False)[0, 0, 0])
+        norms.append(float(embedding.norm()))
+    return torch.stack(images), norms

@@ -64,7 +64,8 @@ def test_readme_profile_table_is_the_configs():
     assert profile_table() in (REPO_ROOT / "README.md").read_text()
 
 
-NOTEBOOK_ENTRY_POINTS = {"s2i_lib.config", "s2i_lib.data", "s2i_lib.metrics", "s2i_lib.plots", "s2i_lib.stages"}
+NOTEBOOK_ENTRY_POINTS = {"s2i_lib.config", "s2i_lib.data", "s2i_lib.metrics", "s2i_lib.plots", "s2i_lib.stages",
+                         "s2i_lib.translate"}
 
 
 @pytest.mark.parametrize("path", sorted((REPO_ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)

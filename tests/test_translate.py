@@ -15,8 +15,9 @@ from s2i_lib.audio import AudioError, FbankParams
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.models.stackgan import GANConfig, Generator
 from s2i_lib.stages.encoders import ClassifierEncoder
-from s2i_lib.translate import (DESCRIPTION, EmbeddingRange, NoTrainedRunError, embed_recording, latest_gan,
-                               load_speech_encoder, nearest_captions, speech_encoder_description, translate)
+from s2i_lib.translate import (DESCRIPTION, EmbeddingRange, NoTrainedRunError, embed_recording, images_by_length,
+                               latest_gan, length_effect, load_speech_encoder, load_translator, nearest_captions,
+                               speech_encoder_description, translate)
 
 RATE, DIM, TARGET = 16000, 16, 128          # 128 frames = 1.28 s of input
 
@@ -60,7 +61,7 @@ def runs(tmp_path):
     config = GANConfig(DIM, condition_dim=8, z_dim=8, gf_dim=16, df_dim=8, branches=1, base_size=16)
     torch.manual_seed(2)
     torch.save({"config": asdict(config), "ema_generator": Generator(config).state_dict()}, gan / "last.pt")
-    (gan / "config.json").write_text(json.dumps({"config": {"embeddings": "bbbb",
+    (gan / "config.json").write_text(json.dumps({"config": {"embeddings": "bbbb", "train": {"seed": 1234},
                                                             "data": {"root": str(tmp_path / "absent")}}}))
     (gan / "done.json").write_text("{}")
     return {"root": root, "gan": gan, "wav": wav, "encoder": encoder, "tmp": tmp_path,
@@ -127,6 +128,25 @@ def test_embedding_range_flags_norms_outside_the_training_percentiles():
     assert "above" in bounds.warning(torch.tensor([0.0, 120.0, 0, 0]))
 
 
+def test_length_effect_is_the_identity_at_full_length_and_shrinks_short_cuts(runs):
+    loaded = load_speech_encoder(runs["root"] / "encoder" / "tsl-aaaa")
+    recordings = [tone(1.3), tone(1.4)]                       # both fill the two encoder steps of 1.28 s
+    wide = EmbeddingRange(0.0, 1e9)
+    rows = length_effect(loaded, recordings, [0.3, 2.0], wide)
+    assert rows[1] == {"seconds": 2.0, "norm ratio (median)": pytest.approx(1.0),
+                       "cosine to uncut (median)": pytest.approx(1.0), "outside training range": 0.0}
+    assert rows[0]["norm ratio (median)"] < 0.8 and rows[0]["outside training range"] == 0.0   # one step of two
+    narrow = EmbeddingRange(1e8, 1e9)
+    assert length_effect(loaded, recordings, [0.3], narrow)[0]["outside training range"] == 1.0
+
+
+def test_images_by_length_share_the_noise(runs):
+    translator = load_translator(runs["gan"])
+    images, norms = images_by_length(translator, tone(2.0), RATE, [0.4, 1.9, 2.0])
+    assert images.shape == (3, 3, 16, 16) and norms[1] == pytest.approx(norms[2])   # both past the 1.28 s input
+    assert torch.equal(images[1], images[2]) and not torch.equal(images[0], images[2])
+
+
 def test_nearest_captions_are_ranked_by_cosine_similarity():
     train = torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [-1.0, 0.0]]])
     found = nearest_captions(torch.tensor([2.0, 0.1]), train, [["x", "y"], ["xy", "minus x"]], k=3)
@@ -135,13 +155,14 @@ def test_nearest_captions_are_ranked_by_cosine_similarity():
 
 def test_translate_writes_images_and_a_sheet_and_hears_the_right_caption(runs, tmp_path):
     out = tmp_path / "out"
-    result = translate(runs["wav"], runs["gan"], out, images=3, captions=runs["captions"])
+    translator = load_translator(runs["gan"])
+    result = translate(runs["wav"], translator, out, images=3, captions=runs["captions"])
     assert [p.name for p in result.paths] == ["spoken_0.png", "spoken_1.png", "spoken_2.png", "spoken_sheet.png"]
     assert result.images.shape == (3, 3, 16, 16) and result.images.dtype == torch.uint8
     assert np.array_equal(np.asarray(Image.open(result.paths[0])), result.images[0].permute(1, 2, 0).numpy())
     assert not torch.equal(result.images[0], result.images[1])           # different noise, different images
     assert result.nearest[0][1] == "b1" and result.nearest[0][0] == pytest.approx(1.0, abs=1e-4)
-    again = translate(runs["wav"], runs["gan"], tmp_path / "again", images=3)
+    again = translate(runs["wav"], translator, tmp_path / "again", images=3)
     assert torch.equal(again.images, result.images) and again.nearest == []   # seeded noise; no captions given
 
 
@@ -159,6 +180,9 @@ def test_cli_prints_what_it_heard_and_bad_input_is_a_message_not_a_traceback(run
         main(["translate", str(runs["wav"]), "--gan-run", str(tmp_path), "--out", str(tmp_path / "cli")])
 
 
-def test_no_finished_gan_names_the_make_target(tmp_path):
+def test_latest_gan_of_the_training_seed_or_the_make_target(runs, tmp_path):
+    assert latest_gan(runs["root"]) == latest_gan(runs["root"], "tsl", 1234) == runs["gan"]
+    with pytest.raises(NoTrainedRunError, match="training seed 7 .* run `make reproduce-table2`"):
+        latest_gan(runs["root"], "tsl", 7)
     with pytest.raises(NoTrainedRunError, match="make reproduce-table2"):
-        latest_gan(tmp_path / "runs")
+        latest_gan(tmp_path / "elsewhere")

@@ -89,6 +89,18 @@ def test_bad_inputs_raise_value_error():
         V.synthesize(voice, TEXT, rate=0)
 
 
+@pytest.mark.skipif("espeak" not in INSTALLED, reason=f"espeak not installed: {V.INSTALL['espeak']}")
+def test_a_voice_outside_the_pool_speaks_and_sounds_unlike_the_pool():
+    outside = V.outside_voice("en-gb-scotland+m4")
+    assert outside.use == "outside" and outside not in V.voice_pool()
+    audio = V.synthesize(outside, TEXT)
+    assert audio.dtype == np.float32 and 0.5 < len(audio) / V.SAMPLE_RATE < 5
+    pool = V.synthesize(first_voice("espeak"), TEXT)
+    assert len(audio) != len(pool) or not np.allclose(audio, pool)
+    with pytest.raises(ValueError, match="in the pool"):
+        V.outside_voice(first_voice("espeak").name)
+
+
 def test_missing_flite_is_reported_and_refused(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda *_: None)
     voices, notices = V.available_voices()

@@ -29,8 +29,8 @@ from .builtin import read_manifest  # noqa: E402
 from .dataset import load_image_tensor, utterance_key  # noqa: E402
 from .prepare import PreparedData, prepare, validation_view  # noqa: E402
 from .summary import duration_rows, markdown_table, read_csv, split_rows, voice_rows, write_csv  # noqa: E402
-from .voices import voice_pool  # noqa: E402
+from .voices import outside_voice, synthesize, voice_pool  # noqa: E402
 
 __all__ = ["Record", "load_records", "read_wav", "read_manifest", "load_image_tensor", "utterance_key",
            "PreparedData", "prepare", "validation_view", "duration_rows", "markdown_table", "split_rows", "voice_rows", "read_csv", "write_csv",
-           "voice_pool"]
+           "voice_pool", "outside_voice", "synthesize"]

@@ -77,6 +77,14 @@ def voice_pool() -> list[Voice]:
     ]
 
 
+def outside_voice(espeak_name: str) -> Voice:
+    """An espeak-ng voice outside the pool (e.g. "en-gb-scotland+m4"), to speak "your own" test sentence in a
+    voice that neither split was spoken with."""
+    if any(v.engine == "espeak" and v.name == espeak_name for v in voice_pool()):
+        raise ValueError(f"{espeak_name!r} is in the pool; pick an espeak-ng voice outside it")
+    return Voice(f"outside-{espeak_name.lower().replace('+', '-')}", "espeak", espeak_name, "outside")
+
+
 def get_voice(voice_id: str) -> Voice:
     """The pool's voice with this id; ValueError naming it if there is none."""
     for voice in voice_pool():
@@ -119,8 +127,8 @@ def voices_for_split(split: str, voices: list[Voice]) -> list[Voice]:
 
 def synthesize(voice: Voice, text: str, rate: float = 1.0, pitch: float = 1.0) -> np.ndarray:
     """Speak `text`; float32 mono in [-1, 1] at 16 kHz. `rate` > 1 speaks faster, `pitch` > 1 higher."""
-    if voice not in voice_pool():
-        raise ValueError(f"unknown voice {voice!r}; use one of voice_pool()")
+    if voice not in voice_pool() and not (voice.use == "outside" and voice.engine == "espeak"):
+        raise ValueError(f"unknown voice {voice!r}; use one of voice_pool() or outside_voice()")
     if not text or not text.strip():
         raise ValueError("cannot synthesize empty text")
     if rate <= 0 or pitch <= 0:
