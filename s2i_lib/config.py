@@ -182,10 +182,14 @@ def profile_table() -> str:
 
 
 def shown(path: str | Path) -> str:
-    """`path` relative to the repository when it lies inside it, so that printed paths (and the committed
-    notebooks' outputs) hold no machine-specific prefix."""
+    """`path` relative to the repository when it lies inside it, or written `$S2I_ARTIFACTS/...` when it lies
+    in an artifacts folder set by that variable, so that printed paths (and the committed notebooks' outputs)
+    hold no machine-specific prefix."""
     path = Path(path).resolve()
-    try:
-        return str(path.relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    bases = [("", REPO_ROOT)]
+    if os.environ.get("S2I_ARTIFACTS"):
+        bases.insert(0, ("$S2I_ARTIFACTS/", Path(os.environ["S2I_ARTIFACTS"]).resolve()))
+    for prefix, base in bases:
+        if path.is_relative_to(base):
+            return prefix + str(path.relative_to(base))
+    return str(path)

@@ -76,6 +76,16 @@ def test_notebooks_call_the_library_through_a_handful_of_entry_points(path):
     assert used <= NOTEBOOK_ENTRY_POINTS, f"{path.name} imports {sorted(used - NOTEBOOK_ENTRY_POINTS)}"
 
 
+def test_shown_paths_hold_no_machine_prefix(monkeypatch, tmp_path):
+    from s2i_lib.config import shown
+    monkeypatch.delenv("S2I_ARTIFACTS", raising=False)
+    assert shown(REPO_ROOT / "results" / "x.csv") == "results/x.csv"
+    assert shown(tmp_path / "elsewhere.csv") == str(tmp_path / "elsewhere.csv")     # nothing to shorten it by
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "store"))
+    assert shown(tmp_path / "store" / "birds" / "run") == "$S2I_ARTIFACTS/birds/run"
+    assert shown(REPO_ROOT / "results" / "x.csv") == "results/x.csv"
+
+
 @pytest.mark.parametrize("path", sorted([*(REPO_ROOT / "notebooks").glob("*.ipynb"), *(REPO_ROOT / "results").rglob("*.ipynb")]),
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_committed_notebooks_hold_no_machine_paths(path):
