@@ -131,6 +131,9 @@ class EmbeddingRange:
         norms = embeddings.reshape(-1, embeddings.shape[-1]).norm(dim=1).double().numpy()
         return cls(float(np.percentile(norms, 1)), float(np.percentile(norms, 99)))
 
+    def __str__(self) -> str:
+        return f"{self.low:.2f}-{self.high:.2f} (1st-99th percentile of the norms)"
+
     def warning(self, embedding: Tensor) -> str | None:
         """A sentence when `embedding`'s norm lies outside the range, else None."""
         norm = float(embedding.norm())
@@ -241,6 +244,8 @@ def translate(source: str | Path | np.ndarray, translator: Translator, out_dir: 
     different noise (seeded by `seed`) with the translator's EMA generator, and write them and a sheet (the
     spectrogram above the images) to `out_dir`. `captions` (record key -> its captions) adds the nearest
     training captions."""
+    import matplotlib.pyplot as plt
+
     from .generate import generate
     from .plots import translation_sheet
     heard = embed_recording(translator.encoder, source, sample_rate)
@@ -267,6 +272,7 @@ def translate(source: str | Path | np.ndarray, translator: Translator, out_dir: 
                               translator.encoder.fbank.hop_ms)
     paths.append(out_dir / f"{stem}_sheet.png")
     sheet.savefig(paths[-1], dpi=120, bbox_inches="tight")
+    plt.close(sheet)
     return Translation(heard, drawn, paths, nearest, warnings)
 
 
