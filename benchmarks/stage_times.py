@@ -30,6 +30,11 @@ STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddi
           "evaluation": "evaluation of one GAN"}
 
 
+# Runs whose folder is written only once their work is done (config.json and product together): their time is
+# not in the files; notebook 03 prints each evaluation's seconds and table2.md keeps them.
+WRITTEN_AT_THE_END = {"evaluation"}
+
+
 def notebook_times(folder: Path) -> list[dict]:
     """Start, end and minutes of every executed notebook in `folder` (papermill's metadata)."""
     rows = []
@@ -49,7 +54,7 @@ def run_times(artifacts: Path, since: datetime) -> list[dict]:
         folder = Path(run["folder"])
         started = datetime.fromtimestamp((folder / "config.json").stat().st_mtime, timezone.utc)
         products = [p.stat().st_mtime for p in folder.iterdir() if p.suffix in (".pt", ".jsonl")]
-        if not run["done"] or started < since or not products:
+        if not run["done"] or started < since or not products or run["kind"] in WRITTEN_AT_THE_END:
             continue
         ended = datetime.fromtimestamp(max(products), timezone.utc)
         rows.append({"stage": STAGES.get(run["kind"], run["kind"]), "run": f"{run['kind']}/{run['name']}-{run['key']}",
@@ -75,7 +80,9 @@ def main() -> None:
                         "## Notebooks (papermill)", markdown_table(shown),
                         f"Notebooks in all: {total:.1f} min (set-up before them not included).",
                         "## Keyed runs computed by this reproduction (config.json to the last product)",
-                        markdown_table(runs) if runs else "(none: every run was reused)"])
+                        markdown_table(runs) if runs else "(none: every run was reused)",
+                        "Evaluations are not listed: their run folders are written when they end; table2.md's run "
+                        "details give each evaluation's seconds."])
     (folder / "stage_times.md").write_text(text + "\n")
     write_csv(runs or [{"stage": "", "run": "", "started (UTC)": "", "minutes": ""}], folder / "stage_times.csv")
     print(text)
