@@ -76,6 +76,15 @@ def test_notebooks_call_the_library_through_a_handful_of_entry_points(path):
     assert used <= NOTEBOOK_ENTRY_POINTS, f"{path.name} imports {sorted(used - NOTEBOOK_ENTRY_POINTS)}"
 
 
+def test_readme_table2_and_its_claims_are_the_committed_default_run():
+    written = (REPO_ROOT / "results" / "birds" / "default" / "table2.md").read_text()
+    tables = [block for block in written.split("\n\n") if block.startswith("| ")]
+    assert len(tables) == 2                                          # Table II and the claims' readings
+    readme = (REPO_ROOT / "README.md").read_text()
+    for table in tables:
+        assert table.strip() in readme, "README's Table II differs from results/birds/default/table2.md"
+
+
 def test_shown_paths_hold_no_machine_prefix(monkeypatch, tmp_path):
     from s2i_lib.config import shown
     monkeypatch.delenv("S2I_ARTIFACTS", raising=False)
