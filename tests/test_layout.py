@@ -12,7 +12,7 @@ import pytest
 
 from s2i_lib.config import REPO_ROOT, profile_table
 
-LAYER = {"config": 0, "audio": 0, "checkpoint": 0, "asr": 0, "progress": 0, "__init__": 0,
+LAYER = {"config": 0, "audio": 0, "checkpoint": 0, "asr": 0, "progress": 0, "degrade": 0, "__init__": 0,
          "data": 1, "models": 1,
          "losses": 2, "metrics": 2, "generate": 2, "plots": 2,
          "train": 3, "translate": 3.5, "stages": 4, "__main__": 5}
