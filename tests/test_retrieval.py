@@ -56,3 +56,17 @@ def test_speech_class_accuracy_is_leave_one_out_and_ignores_the_embedding_space(
     assert speech_class_accuracy(e @ rotation, labels) == pytest.approx(4 / 5)   # any orthogonal map: the same
     # classes 1 and 2 of one image each: left out, they have no centre, so both are misses; image 2 goes to 2
     assert speech_class_accuracy(e, torch.tensor([0, 0, 0, 1, 2])) == pytest.approx(2 / 5)
+
+
+def test_recall_by_group_on_a_hand_computed_case():
+    from s2i_lib.metrics.retrieval import recall_by_group
+    features = torch.eye(3)                                         # image i's feature is e_i
+    emb = torch.tensor([[[1.0, 0, 0], [0, 1.0, 0]],                 # image 0: caption a hits, caption b misses
+                        [[0, 1.0, 0], [0, 1.0, 0]],                 # image 1: both hit
+                        [[0, 0, 1.0], [1.0, 0, 0]]])                # image 2: a hits, b misses
+    groups = [["a", "b"], ["a", "b"], ["a", "b"]]
+    out = recall_by_group(emb, groups, features, ks=(1, 3))
+    assert out["a"] == {"captions": 3, "R@1": 1.0, "R@3": 1.0}
+    assert out["b"]["captions"] == 3 and out["b"]["R@1"] == pytest.approx(1 / 3) and out["b"]["R@3"] == 1.0
+    with pytest.raises(ValueError, match="5 group labels for 6 captions"):
+        recall_by_group(emb, [["a", "b"], ["a", "b"], ["a"]], features)

@@ -78,3 +78,22 @@ def retrieval_table(embeddings: Tensor, labels: Tensor, image_features: Tensor) 
             "AP@50": precision_at_k(flat, flat_labels, image_features, labels, 50),
             f"AP@{per_class}": precision_at_k(flat, flat_labels, image_features, labels, per_class),
             **speech_to_image_recall(flat, torch.arange(n).repeat_interleave(k), image_features)}
+
+
+def recall_by_group(embeddings: Tensor, groups: list[list[str]], image_features: Tensor,
+                    ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, dict[str, float]]:
+    """Speech-to-image recall@k of caption embeddings (N, K, D) against the N images' features, reported per
+    group of captions (`groups[i][k]`, e.g. the voice that spoke caption k of image i): group -> {"captions": count,
+    "R@k": recall}. Every caption ranks all N images, whatever its group."""
+    n, k, _ = embeddings.shape
+    flat = embeddings.reshape(n * k, -1)
+    labels = [g for per_image in groups for g in per_image]
+    if len(labels) != n * k:
+        raise ValueError(f"{len(labels)} group labels for {n * k} captions")
+    image_index = torch.arange(n).repeat_interleave(k)
+    out = {}
+    for group in sorted(set(labels)):
+        rows = torch.tensor([i for i, g in enumerate(labels) if g == group])
+        out[group] = {"captions": len(rows),
+                      **speech_to_image_recall(flat[rows], image_index[rows], image_features, ks)}
+    return out
