@@ -15,8 +15,7 @@ import argparse
 from s2i_lib.config import shown
 from s2i_lib.data import markdown_table, prepare, voice_pool, write_csv
 from s2i_lib.metrics.retrieval import recall_by_group
-from s2i_lib.stages import load_embeddings
-from s2i_lib.stages.teacher import teacher_stage
+from s2i_lib.stages import load_embeddings, teacher_stage
 
 
 def main() -> None:

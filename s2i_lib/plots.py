@@ -24,14 +24,20 @@ def caption_grid(records: list[Record], columns: int = 4, caption_index: int = 0
     return fig
 
 
+def draw_spectrogram(ax, spec: np.ndarray, hop_ms: float = 10.0):
+    """A log-Mel spectrogram (n_mels, frames) in dB (-80 to 0) on `ax`, time in seconds; returns the image."""
+    image = ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
+                      extent=(0, spec.shape[1] * hop_ms / 1000, 0, spec.shape[0]))
+    ax.set_ylabel("Mel band")
+    return image
+
+
 def spectrograms(specs: list[np.ndarray], titles: list[str], hop_ms: float = 10.0):
     """Log-Mel spectrograms (n_mels, frames) in dB, one row each, time in seconds."""
     fig, axes = plt.subplots(len(specs), 1, figsize=(10, 2.3 * len(specs)), squeeze=False, layout="constrained")
     for ax, spec, title in zip(axes[:, 0], specs, titles):
-        image = ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
-                          extent=(0, spec.shape[1] * hop_ms / 1000, 0, spec.shape[0]))
+        image = draw_spectrogram(ax, spec, hop_ms)
         ax.set_title(textwrap.shorten(title, 110), fontsize=9, loc="left")
-        ax.set_ylabel("Mel band")
     axes[-1, 0].set_xlabel("time (s)")
     fig.colorbar(image, ax=axes[:, 0].tolist(), label="dB re max", fraction=0.02)
     return fig
@@ -116,10 +122,8 @@ def translation_sheet(spectrogram: np.ndarray, images: np.ndarray, title: str, h
     fig = plt.figure(figsize=(max(6.0, size * s), 2.2 + size), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[2.2, size])
     ax = top.subplots()
-    ax.imshow(spectrogram, origin="lower", aspect="auto", cmap="magma", vmin=-80, vmax=0,
-              extent=(0, spectrogram.shape[1] * hop_ms / 1000, 0, spectrogram.shape[0]))
+    draw_spectrogram(ax, spectrogram, hop_ms)
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("Mel band")
     ax.set_title(textwrap.fill(title, 110), fontsize=8, loc="left")
     for i, axis in enumerate(bottom.subplots(1, s, squeeze=False)[0]):
         axis.imshow(images[i])

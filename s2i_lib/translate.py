@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -205,7 +206,7 @@ class Translator:
     train_keys: list[str]
     gan_folder: Path
 
-    @property
+    @cached_property
     def bounds(self) -> EmbeddingRange | None:
         return None if self.train is None else EmbeddingRange.of(self.train)
 
