@@ -87,6 +87,16 @@ class EvalSizes:
 
 
 @dataclass(frozen=True)
+class RobustnessSizes:
+    """Table III's offline stand-in (`stages.robustness`): held-out-voice test utterances (one per test image, for
+    at most `images` images) degraded by each noise at each SNR and by reverberation of each RT60."""
+    images: int = 100
+    noises: tuple[str, ...] = ("pink", "babble")
+    snrs_db: tuple[float, ...] = (20.0, 10.0, 0.0)
+    rt60s_s: tuple[float, ...] = (0.8,)
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     data: DataSizes
@@ -94,6 +104,7 @@ class Profile:
     encoder: EncoderSizes = field(default_factory=EncoderSizes)
     gan: GANSizes = field(default_factory=GANSizes)
     eval: EvalSizes = field(default_factory=EvalSizes)
+    robustness: RobustnessSizes = field(default_factory=RobustnessSizes)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -107,7 +118,8 @@ PROFILES = {
                      classifier_schedule="authors-lr3e-4", two_stage="pipeline"),
         GANSizes(branches=2, base_size=32, gf_dim=8, df_dim=8, iterations=12, batch_size=8, sample_every=6,
                  snapshot_every=6, log_every=3),
-        EvalSizes(scorer_epochs=15, captions_per_image=1, bootstrap_reps=5, score_size=32, score_epochs=1)),
+        EvalSizes(scorer_epochs=15, captions_per_image=1, bootstrap_reps=5, score_size=32, score_epochs=1),
+        RobustnessSizes(images=6, snrs_db=(0.0,))),
     # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU; its images follow the condition
     # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (README "Results so far").
     "default": Profile(
@@ -118,10 +130,11 @@ PROFILES = {
                      two_stage="pipeline"),                    # for time: no ASR of the training speech (README)
         GANSizes(branches=1, base_size=32, gf_dim=32, df_dim=32, iterations=5000, batch_size=32, amp=True,
                  sample_every=500, snapshot_every=500, log_every=50),
-        EvalSizes(captions_per_image=1)),
+        EvalSizes(captions_per_image=1), RobustnessSizes(images=100)),
     # CUB has 11,788 images in 200 classes (~59 each), Oxford-102 8,189 in 102 (~80); the authors pad to 2048.
     "paper": Profile("paper", DataSizes(None, {"birds": 59, "flowers": 80}, 256, 2048),
-                     gan=GANSizes(snapshot_every=5000, sample_every=5000)),
+                     gan=GANSizes(snapshot_every=5000, sample_every=5000),
+                     robustness=RobustnessSizes(images=1000, snrs_db=(20.0, 10.0, 5.0, 0.0))),
 }
 
 # The paper's Sec. V per data set: Oxford-102's generators train 100K iterations; Places-Subset is generated at
@@ -173,6 +186,10 @@ def profile_table() -> str:
                                  f"of up to {p.eval.kid_subset_size}; in-domain score's classifier {p.eval.score_size} "
                                  f"px, {p.eval.score_epochs} epochs; attribute scorer {p.eval.scorer_size} px, "
                                  f"{p.eval.scorer_epochs} epochs"),
+        "Table III stand-in": lambda p: (f"{p.robustness.images} held-out-voice test utterances; "
+                                         f"{', '.join(p.robustness.noises)} noise at "
+                                         f"{', '.join(f'{x:g}' for x in p.robustness.snrs_db)} dB SNR; reverberation "
+                                         f"RT60 {', '.join(f'{x:g}' for x in p.robustness.rt60s_s)} s"),
     }
     names = list(PROFILES)
     lines = ["| stage | " + " | ".join(f"`{n}`" for n in names) + " |", "|---" * (len(names) + 1) + "|"]

@@ -8,6 +8,8 @@ noise ratio computed over the whole utterance, and reverberation from a syntheti
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.signal import fftconvolve
 
@@ -81,3 +83,53 @@ def reverberate(speech: np.ndarray, rir: np.ndarray) -> np.ndarray:
     wet = fftconvolve(speech.astype(np.float64), rir)[:len(speech)]
     peak = np.abs(wet).max()
     return (wet * (np.abs(speech).max() / peak if peak > 0 else 1.0)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One listening condition of the stand-in: clean, additive `noise` at `snr_db`, or reverberation of `rt60_s`
+    (both when both are set: reverberant speech in noise)."""
+    noise: str | None = None
+    snr_db: float | None = None
+    rt60_s: float | None = None
+
+    @property
+    def name(self) -> str:
+        parts = ([f"reverb {self.rt60_s:g} s"] if self.rt60_s else []) + \
+                ([f"{self.noise} {self.snr_db:g} dB"] if self.noise else [])
+        return ", ".join(parts) or "clean"
+
+    @property
+    def folder(self) -> str:
+        return self.name.replace(", ", "+").replace(" ", "_")
+
+    def apply(self, speech: np.ndarray, sample_rate: int, rng: np.random.Generator,
+              others: list[np.ndarray] | None = None) -> np.ndarray:
+        """`speech` under this condition (reverberation first, then noise; babble talkers from `others`),
+        scaled down to a peak of 0.99 when the mix would clip (the SNR is unchanged)."""
+        out = speech.astype(np.float32)
+        if self.rt60_s:
+            out = reverberate(out, room_impulse_response(self.rt60_s, sample_rate, rng))
+        if self.noise:
+            out = mix_at_snr(out, noise_of(self.noise, len(out), rng, others), self.snr_db)
+        peak = float(np.abs(out).max())
+        return out * (0.99 / peak) if peak > 0.99 else out
+
+
+CLEAN = Condition()
+
+
+def conditions(noises: tuple[str, ...], snrs_db: tuple[float, ...], rt60s_s: tuple[float, ...]) -> list[Condition]:
+    """Clean, then every noise from the highest SNR to the lowest, then every reverberation time."""
+    unknown = [n for n in noises if n not in NOISES]
+    if unknown:
+        raise ValueError(f"unknown noise {unknown}; choose from {NOISES}")
+    return [CLEAN, *(Condition(noise, snr) for noise in noises for snr in sorted(snrs_db, reverse=True)),
+            *(Condition(rt60_s=t) for t in rt60s_s)]
+
+
+def condition_groups(listed: list[Condition]) -> list[list[Condition]]:
+    """The conditions as series that get harder: clean then each noise (in the listed order of its SNRs), and
+    clean then the reverberation times."""
+    kinds = list(dict.fromkeys(c.noise or "reverb" for c in listed if c != CLEAN))
+    return [[CLEAN, *(c for c in listed if c != CLEAN and (c.noise or "reverb") == kind)] for kind in kinds]

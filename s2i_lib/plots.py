@@ -143,3 +143,50 @@ def image_row(images: np.ndarray, titles: list[str], size: float = 1.6, suptitle
         fig.suptitle(textwrap.fill(suptitle, 100), fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def measure_curves(results: dict[str, dict[str, dict]], measures: list[str], groups: list[list[str]],
+                   title: str = "", size: float = 3.0):
+    """One panel per measure: for each line (label -> {x tick: {measure: Estimate}}) one connected segment per
+    group of x ticks (e.g. clean then one noise from high SNR to low), the groups side by side with a gap; one
+    standard error as bars, one colour per line in every panel."""
+    fig, axes = plt.subplots(1, len(measures), figsize=(size * len(measures), size + 0.9), squeeze=False)
+    colours = {label: f"C{i}" for i, label in enumerate(results)}
+    positions, start = [], 0
+    for group in groups:
+        positions.append(list(range(start, start + len(group))))
+        start += len(group) + 1
+    for ax, measure in zip(axes[0], measures):
+        for label, points in results.items():
+            for group, xs in zip(groups, positions):
+                kept = [(x, points[tick][measure]) for x, tick in zip(xs, group) if measure in points.get(tick, {})]
+                if kept:
+                    ax.errorbar([x for x, _ in kept], [e.value for _, e in kept], yerr=[e.error for _, e in kept],
+                                marker="o", ms=3, capsize=2, color=colours[label],
+                                label=label if group is groups[0] else None)
+        ax.set_xticks([x for xs in positions for x in xs], [t for g in groups for t in g], rotation=60, ha="right",
+                      fontsize=7)
+        ax.set_title(measure, fontsize=9)
+        ax.grid(alpha=0.3)
+    fullest = max(axes[0], key=lambda ax: len(ax.get_legend_handles_labels()[1]))
+    fullest.legend(fontsize=7)
+    if title:
+        fig.suptitle(textwrap.fill(title, 120), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def image_table(images: np.ndarray, rows: list[str], columns: list[str], size: float = 1.2):
+    """A table of images (R, C, H, W, 3) uint8, rows and columns titled."""
+    r, c = images.shape[:2]
+    fig, axes = plt.subplots(r, c, figsize=(size * c + 1.2, size * r + 0.4), squeeze=False)
+    for i in range(r):
+        for j in range(c):
+            axes[i, j].imshow(images[i, j])
+            axes[i, j].set_xticks([])
+            axes[i, j].set_yticks([])
+        axes[i, 0].set_ylabel(textwrap.fill(rows[i], 16), fontsize=7)
+    for j, title in enumerate(columns):
+        axes[0, j].set_title(textwrap.fill(title, 12), fontsize=7)
+    fig.tight_layout()
+    return fig

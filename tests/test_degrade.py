@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2i_lib.degrade import (babble, mix_at_snr, noise_of, pink_noise, power, reverberate, room_impulse_response,
+from s2i_lib.degrade import (CLEAN, Condition, babble, condition_groups, conditions, mix_at_snr, noise_of, pink_noise, power, reverberate, room_impulse_response,
                              white_noise)
 
 RATE = 16000
@@ -72,3 +72,33 @@ def test_reverberation_keeps_length_and_peak_and_smears_time():
     wet = reverberate(speech, room_impulse_response(0.3, RATE, np.random.default_rng(0)))
     assert wet.dtype == np.float32 and len(wet) == RATE and np.abs(wet).max() == pytest.approx(0.5)
     assert np.count_nonzero(np.abs(wet) > 1e-4) > 1000                          # the click now rings
+
+
+def test_conditions_are_clean_then_noises_by_falling_snr_then_reverberation():
+    listed = conditions(("pink", "babble"), (0.0, 20.0), (0.8,))
+    assert [c.name for c in listed] == ["clean", "pink 20 dB", "pink 0 dB", "babble 20 dB", "babble 0 dB",
+                                        "reverb 0.8 s"]
+    assert listed[0] == CLEAN and listed[-1].folder == "reverb_0.8_s"
+    assert Condition("pink", 5.0, 0.3).name == "reverb 0.3 s, pink 5 dB"
+    with pytest.raises(ValueError, match="unknown noise"):
+        conditions(("brown",), (0.0,), ())
+
+
+def test_a_condition_mixes_at_its_snr_and_scales_a_clipping_mix_down_whole():
+    x = (np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype(np.float32)
+    quiet = Condition("pink", 0.0).apply(0.05 * x, 16000, np.random.default_rng(3))
+    assert 10 * np.log10(power(0.05 * x) / power(quiet - 0.05 * x)) == pytest.approx(0.0, abs=1e-4)
+    loud = Condition("pink", 0.0).apply(x, 16000, np.random.default_rng(3))          # would clip: scaled to 0.99
+    assert np.abs(loud).max() == pytest.approx(0.99, abs=1e-6)
+    ratio = loud / (quiet / 0.05)                                   # the same mix, one gain: the SNR is kept
+    assert np.allclose(ratio, ratio[0], atol=1e-4)
+    assert np.array_equal(Condition().apply(x * 0.5, 16000, np.random.default_rng(0)), x * 0.5)   # clean
+    wet = Condition(rt60_s=0.5).apply(0.5 * x, 16000, np.random.default_rng(0))
+    assert len(wet) == len(x) and not np.allclose(wet, 0.5 * x)
+
+
+def test_condition_series_start_clean_and_keep_the_listed_order():
+    listed = conditions(("pink", "babble"), (20.0, 0.0), (0.3, 0.8))
+    names = [[c.name for c in group] for group in condition_groups(listed)]
+    assert names == [["clean", "pink 20 dB", "pink 0 dB"], ["clean", "babble 20 dB", "babble 0 dB"],
+                     ["clean", "reverb 0.3 s", "reverb 0.8 s"]]

@@ -38,12 +38,17 @@ def precision_at_k(embeddings: Tensor, embedding_labels: Tensor, image_features:
     return float((image_labels[top] == classes[:, None]).double().mean())
 
 
+def image_ranks(embeddings: Tensor, image_index: Tensor, image_features: Tensor) -> Tensor:
+    """Per caption m, the rank (1 = first) of its own image `image_index[m]` among all images, by dot product."""
+    scores = embeddings.double() @ image_features.double().T
+    own = scores.gather(1, image_index[:, None].long())
+    return 1 + (scores > own).sum(dim=1)
+
+
 def speech_to_image_recall(embeddings: Tensor, image_index: Tensor, image_features: Tensor,
                            ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, float]:
     """Recall@k of caption -> image retrieval by dot product; `image_index[m]` is caption m's image."""
-    scores = embeddings.double() @ image_features.double().T
-    own = scores.gather(1, image_index[:, None].long())
-    rank = 1 + (scores > own).sum(dim=1)
+    rank = image_ranks(embeddings, image_index, image_features)
     return {f"R@{k}": float((rank <= k).double().mean()) for k in ks}
 
 

@@ -10,6 +10,9 @@ command line (`python -m s2i_lib`) call these:
   `condition_following`, `spoken_targets` for the built-in data set;
 - `measure_system` (each system's GAN trained and evaluated by `evaluate_gan`), `real_reference`,
   `real_test_images`, `mean_over_seeds`, `table2_rows`, `claim_rows`, `write_table2`: Table II;
+- `degraded_speech`, `degraded_transcripts`, `measure_standin`, `standin_rows`, `standin_claims`: Table III's
+  offline stand-in (held-out voices in noise and reverberation, not real speech); `table3_rows`,
+  `table3_claims`: Table III on Places audio captions;
 - `runs_table` / `list_runs`: what exists.
 """
 from ..generate import generate
@@ -17,9 +20,13 @@ from .encoders import gradient_balance, initial_gradient_balance
 from .evaluate import evaluate_gan, real_reference, real_test_images
 from .gan import (attribute_scorer, condition_following, gan_run, generate_test_images, spoken_targets,
                   train_gan_run, trained_generator)
+from .robustness import (STANDIN, STANDIN_SYSTEMS, degraded_speech, degraded_transcripts, measure_standin,
+                         standin_claims, standin_rows)
 from .runs import list_runs, runs_table
 from .systems import SYSTEMS, build_system, caption_indices, load_embeddings
-from .table2 import PAPER_DATASET, claim_rows, machine, mean_over_seeds, measure_system, table2_rows, write_table2
+from .table2 import (PAPER_DATASET, SYSTEM_LABELS, claim_rows, machine, mean_over_seeds, measure_system, table2_rows,
+                     write_table, write_table2)
+from .table3 import TABLE3_SYSTEMS, table3_claims, table3_rows
 from .teacher import teacher_probe, teacher_stage
 from .transcripts import transcripts_stage, wer_by_voice
 
@@ -27,4 +34,6 @@ __all__ = ["generate", "gradient_balance", "initial_gradient_balance", "attribut
            "generate_test_images", "spoken_targets", "train_gan_run", "trained_generator", "list_runs", "runs_table",
            "SYSTEMS", "build_system", "caption_indices", "load_embeddings", "teacher_probe", "teacher_stage", "transcripts_stage", "wer_by_voice",
            "evaluate_gan", "real_reference", "real_test_images", "PAPER_DATASET", "claim_rows", "machine", "mean_over_seeds",
-           "measure_system", "table2_rows", "write_table2"]
+           "measure_system", "table2_rows", "write_table", "write_table2", "SYSTEM_LABELS", "STANDIN", "STANDIN_SYSTEMS",
+           "degraded_speech", "degraded_transcripts", "measure_standin", "standin_claims", "standin_rows",
+           "TABLE3_SYSTEMS", "table3_claims", "table3_rows"]

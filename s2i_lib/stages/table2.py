@@ -158,12 +158,18 @@ def machine() -> str:
     return f"{model} ({', '.join(extensions) or 'no AVX2'}), {os.cpu_count()} cores"
 
 
-def write_table2(folder: Path, caption: str, rows: list[dict], claims: list[dict], details: dict) -> list[Path]:
-    """`table2.md` (caption, table, claims, run details) and `table2.csv` (the rows) in `folder`."""
+def write_table(folder: Path, stem: str, heading: str, rows: list[dict], claims: list[dict],
+                details: dict) -> list[Path]:
+    """`<stem>.md` (heading, table, the paper's claims read, run details) and `<stem>.csv` (the rows) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"# Table II: {caption}", "", markdown_table(rows), "", "## The paper's claims, read on these numbers",
+    lines = [f"# {heading}", "", markdown_table(rows), "", "## The paper's claims, read on these numbers",
              "", markdown_table(claims) if claims else "(no pair of systems measured)", "", "## Run details", ""]
     lines += [f"- {name}: {value}" for name, value in details.items()]
-    (folder / "table2.md").write_text("\n".join(lines) + "\n")
-    write_csv(rows, folder / "table2.csv")
-    return [folder / "table2.md", folder / "table2.csv"]
+    (folder / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    write_csv(rows, folder / f"{stem}.csv")
+    return [folder / f"{stem}.md", folder / f"{stem}.csv"]
+
+
+def write_table2(folder: Path, caption: str, rows: list[dict], claims: list[dict], details: dict) -> list[Path]:
+    """`table2.md` (caption, table, claims, run details) and `table2.csv` (the rows) in `folder`."""
+    return write_table(folder, "table2", f"Table II: {caption}", rows, claims, details)

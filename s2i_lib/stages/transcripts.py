@@ -77,20 +77,19 @@ def read_transcripts(path: str | Path) -> dict[str, str]:
     return out
 
 
-def transcribe_captions(records: list[Record], pairs: list[tuple[int, int]], path: str | Path, workers: int = 1,
-                        progress: bool = True) -> dict[str, str]:
-    """Transcripts of the (record, caption) `pairs`, keyed by `utterance_key`; those already in `path` are
-    reused, the others are transcribed on `workers` processes and appended as they finish."""
+def transcribe_files(jobs: list[tuple[str, str]], path: str | Path, workers: int = 1,
+                     progress: bool = True) -> dict[str, str]:
+    """Transcripts of the wav files of `jobs` (key, wav path), keyed by key; those already in `path` (JSON
+    lines) are reused, the others are transcribed on `workers` processes and appended as they finish."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     done = read_transcripts(path)
     if path.exists() and path.read_bytes()[-1:] not in (b"", b"\n"):
         with open(path, "a") as f:          # end a line cut by a kill before appending
             f.write("\n")
-    jobs = [(utterance_key(records[i], k), str(records[i].wavs[k])) for i, k in pairs]
     todo = [job for job in jobs if job[0] not in done]
-    pool = get_context("spawn").Pool(workers, initializer=_init_worker) if workers > 1 else None
-    if pool is None:
+    pool = get_context("spawn").Pool(workers, initializer=_init_worker) if workers > 1 and todo else None
+    if pool is None and todo:
         _init_worker()
     with open(path, "a") as out, pool or nullcontext():
         results = pool.imap(_transcribe, todo, chunksize=4) if pool else map(_transcribe, todo)
@@ -99,6 +98,13 @@ def transcribe_captions(records: list[Record], pairs: list[tuple[int, int]], pat
             out.flush()
             done[key] = text
     return {key: done[key] for key, _ in jobs}
+
+
+def transcribe_captions(records: list[Record], pairs: list[tuple[int, int]], path: str | Path, workers: int = 1,
+                        progress: bool = True) -> dict[str, str]:
+    """Transcripts of the (record, caption) `pairs`, keyed by `utterance_key` (`transcribe_files`)."""
+    jobs = [(utterance_key(records[i], k), str(records[i].wavs[k])) for i, k in pairs]
+    return transcribe_files(jobs, path, workers, progress)
 
 
 def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcripts: dict[str, str],
