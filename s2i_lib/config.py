@@ -52,6 +52,9 @@ class EncoderSizes:
     two_stage: str = "retrained"     # the two-stage system (stages.transcripts.TWO_STAGE_READINGS): "retrained" on
                                      # transcripts of the training speech (the paper's), or "pipeline": the
                                      # recogniser in front of the text system's encoder and GAN
+    speech_augment: str = "none"     # the speech encoders' training spectrograms (data.augment.AUGMENTS): "none"
+                                     # is the authors'; the others are for voices unheard in training
+    skip_voices: tuple[str, ...] = ()  # training captions of these voices are never drawn (validation only)
 
 
 @dataclass(frozen=True)

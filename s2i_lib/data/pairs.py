@@ -11,6 +11,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from ..audio import pad_or_truncate
+from .augment import AUGMENTS, augment as augment_spec
 from .dataset import usable_keys
 from .fbank_cache import FbankCache
 from .records import Record
@@ -35,17 +36,33 @@ class _Pairs(Dataset):
 
 class SpeechPairs(_Pairs):
     """Items: speech (n_mels, target_length), n_frames, label, index and, with `features` (N, V, D), the
-    image_feature of one random view."""
+    image_feature of one random view. `augment` (one of `augment.AUGMENTS`) transforms each drawn spectrogram;
+    captions spoken by a voice in `skip_voices` are never drawn (a voice held out for validation)."""
 
-    def __init__(self, records: list[Record], fbanks: FbankCache, features: Tensor | None, target_length: int):
+    def __init__(self, records: list[Record], fbanks: FbankCache, features: Tensor | None, target_length: int,
+                 augment: str = "none", skip_voices: tuple[str, ...] = ()):
         super().__init__([r.label for r in records], features)
-        self.keys = [usable_keys(r, fbanks) for r in records]
+        self.keys = [heard_keys(r, fbanks, skip_voices) for r in records]
         self.fbanks, self.target_length = fbanks, target_length
+        if augment not in AUGMENTS:
+            raise ValueError(f"augment must be one of {AUGMENTS}, not {augment!r}")
+        self.augment = augment
 
     def __getitem__(self, index: int) -> dict:
         keys = self.keys[index]
-        spec, n = pad_or_truncate(self.fbanks.get(keys[int(torch.randint(0, len(keys), ()))]), self.target_length)
+        spec = self.fbanks.get(keys[int(torch.randint(0, len(keys), ()))])
+        if self.augment != "none":
+            spec = augment_spec(spec, self.augment)
+        spec, n = pad_or_truncate(spec, self.target_length)
         return {"speech": spec, "n_frames": n, **self._common(index)}
+
+
+def heard_keys(record: Record, fbanks: FbankCache, skip_voices: tuple[str, ...] = ()) -> list[str]:
+    """`usable_keys` of the record's captions not spoken by a voice in `skip_voices` (all of them when every
+    caption is, so that no image loses its speech)."""
+    keys = usable_keys(record, fbanks)
+    kept = [key for key, voice in zip(keys, record.voices or [None] * len(keys)) if voice not in skip_voices]
+    return kept or keys
 
 
 class TextPairs(_Pairs):

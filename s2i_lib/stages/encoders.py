@@ -177,6 +177,9 @@ def encoder_run(data: PreparedData, system: str, teacher: Run, sizes: EncoderSiz
     schedule = sizes.classifier_schedule if system == "classifier" else "authors"
     config = {"data": data.identity(), "teacher": teacher.key, **(inputs or {}),
               "train": asdict(encoder_train_config(sizes, text, train_seed, schedule))}
+    if system in ("tsl", "classifier"):           # only when set, so that the authors' runs keep their keys
+        config.update({k: v for k, v in (("augment", sizes.speech_augment), ("skip_voices", list(sizes.skip_voices)))
+                       if v not in ("none", [])})
     if system == "classifier":
         config["speech_width"] = sizes.speech_width
     else:
@@ -199,7 +202,8 @@ def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures
     torch.manual_seed(config.seed)
     features = teacher.features["train"]
     encoder = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=sizes.speech_width)
-    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length)
+    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length,
+                        sizes.speech_augment, sizes.skip_voices)
     if kind == "tsl":
         model, step = encoder, tsl_step(tsl)
     else:

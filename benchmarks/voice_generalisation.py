@@ -1,0 +1,90 @@
+"""Does the TSL speech encoder generalise to voices it never heard, and which training augmentation helps?
+Chosen on validation classes and held-out validation voices; the unseen test classes only report.
+
+    python benchmarks/voice_generalisation.py validation --profile default --augments none warp mask warp+mask
+    python benchmarks/voice_generalisation.py test --profile default --augments none warp
+
+- `validation`: on the validation view (a fifth of the train classes held out, `data.validation_view`), the
+  training captions of VALIDATION_VOICES are never drawn (`EncoderSizes.skip_voices`); a TSL encoder is trained
+  on the remaining classes for each augmentation (`data.augment.AUGMENTS`), and the validation classes' captions
+  rank the validation images' teacher features (speech-to-image R@k): the held-out validation voices against the
+  voices heard in training. Rows: `results/<dataset>/<profile>/voice_validation.csv`.
+- `test`: the TSL encoder trained on the whole train split with each augmentation ("none" is Table II's), and
+  the unseen test classes' captions by the held-out test voices against the training voices. Rows:
+  `results/<dataset>/<profile>/voice_test.csv`.
+The goal (README "Voices"): held-out voices' R@10 at least 80% of the training voices'. Errors are binomial
+standard errors over the captions (captions of one image are not independent: a lower bound).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import replace
+
+from s2i_lib.config import shown
+from s2i_lib.data import markdown_table, prepare, validation_view, voice_pool, write_csv
+from s2i_lib.data.augment import AUGMENTS
+from s2i_lib.metrics.retrieval import recall_by_group
+from s2i_lib.stages import teacher_stage
+from s2i_lib.stages.encoders import embed_speech, train_speech_encoder
+
+VALIDATION_VOICES = ("flite-awb", "espeak-en-029-m2")      # training voices held out of the validation runs
+
+
+def rows_for(data, augment: str, held_out: set[str], skip: tuple[str, ...], stage: str) -> list[dict]:
+    """Train (or reuse) the TSL encoder with `augment` skipping `skip`'s captions, and its R@k per voice group."""
+    sizes = replace(data.profile.encoder, speech_augment=augment, skip_voices=skip)
+    teacher = teacher_stage(data, progress=False)
+    start = time.time()
+    encoder = train_speech_encoder("tsl", data, teacher, sizes=sizes)
+    seconds = time.time() - start
+    test = data.records["test"]
+    embeddings = embed_speech(encoder.model, test, data.fbanks, data.profile.data.target_length, progress=False)
+    groups = [["held-out voices" if v in held_out else "training voices" for v in r.voices] for r in test]
+    pooled = recall_by_group(embeddings, groups, teacher.features["test"].mean(1))
+    per_voice = recall_by_group(embeddings, [r.voices for r in test], teacher.features["test"].mean(1))
+    held, heard = pooled["held-out voices"], pooled["training voices"]
+
+    def se(p, n):
+        return math.sqrt(p * (1 - p) / n)
+    ratio = held["R@10"] / heard["R@10"]
+    ratio_se = ratio * math.hypot(se(held["R@10"], held["captions"]) / held["R@10"],
+                                  se(heard["R@10"], heard["captions"]) / heard["R@10"])
+    row = {"stage": stage, "augment": augment, "run": encoder.run.folder.name,
+           "train s (this call)": round(seconds),
+           "held-out R@10": f"{held['R@10']:.3f} ± {se(held['R@10'], held['captions']):.3f}",
+           "training-voice R@10": f"{heard['R@10']:.3f} ± {se(heard['R@10'], heard['captions']):.3f}",
+           "ratio": f"{ratio:.2f} ± {ratio_se:.2f}", "held-out R@1": round(held["R@1"], 3),
+           "training-voice R@1": round(heard["R@1"], 3), "held-out captions": held["captions"],
+           "training-voice captions": heard["captions"]}
+    voices = {v: round(s["R@10"], 3) for v, s in per_voice.items() if v in held_out}
+    return [{**row, "held-out voices' R@10": "; ".join(f"{v} {r}" for v, r in voices.items())}]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("stage", choices=("validation", "test"))
+    parser.add_argument("--dataset", default="birds", choices=("birds", "flowers"))
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--seed", type=int, default=0, help="the data seed")
+    parser.add_argument("--augments", nargs="+", default=list(AUGMENTS), choices=AUGMENTS)
+    args = parser.parse_args()
+    data = prepare(args.dataset, args.profile, seed=args.seed)
+    if args.stage == "validation":
+        data, held_out, skip = validation_view(data), set(VALIDATION_VOICES), VALIDATION_VOICES
+    else:
+        held_out, skip = {v.id for v in voice_pool() if v.use == "test"}, ()
+    rows = []
+    for augment in args.augments:
+        rows += rows_for(data, augment, held_out, skip, args.stage)
+        print(markdown_table(rows[-1:]), flush=True)
+    out = data.results / f"voice_{args.stage}.csv"
+    write_csv(rows, out)
+    print(f"\n{args.dataset} `{args.profile}`, {args.stage}: held-out voices {sorted(held_out)}\n")
+    print(markdown_table(rows))
+    print(f"\nwritten: {shown(out)}")
+
+
+if __name__ == "__main__":
+    main()
