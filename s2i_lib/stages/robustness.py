@@ -20,6 +20,7 @@ condition uses the same generator noise per utterance, so differences between co
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -120,8 +121,6 @@ def degraded_speech(data: PreparedData, progress: bool = True) -> DegradedSpeech
 def degraded_transcripts(data: PreparedData, speech: DegradedSpeech, workers: int | None = None,
                          progress: bool = True) -> tuple[Run, dict[str, str]]:
     """The recogniser's transcript of every degraded recording (`DegradedSpeech.key` -> text), resumable."""
-    import os
-
     run = Run("transcripts", "degraded", {"speech": speech.run.key, "recogniser": RECOGNISER}, data.artifacts)
     jobs = [(speech.key(c, m), str(speech.wav(c, m))) for c in speech.conditions for m in range(len(speech.pairs))]
     heard = transcribe_files(jobs, run.open() / "transcripts.jsonl", workers or os.cpu_count() or 1, progress)
