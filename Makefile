@@ -1,6 +1,8 @@
 # The study, headless. Two commands do everything on a fresh clone:
 #   make reproduce-table2      (builds what it needs, then runs the notebooks with papermill)
 #   make reproduce-table3      (Table III: Places with DATASET=places DATA_ROOT=..., else the offline stand-in)
+#   make reproduce-table4      (Table IV: the loss ablation)      make reproduce-table5  (Table V: the scales)
+#   make figures               (Figures 3 and 5, training curves)  make reproduce         (every table and figure)
 #   make test                  (unit tests + nbval replay of the notebooks at the smoke profile)
 # Options: DATASET=birds|flowers|cub|oxford|places  PROFILE=smoke|default|paper  DATA_ROOT=/path  SEED=0 (data)
 #          TRAIN_SEED=1234 (training)  SEEDS="1 2" (Table II: more GAN training seeds, mean and spread)
@@ -25,7 +27,7 @@ PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p 
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup check-seeds data runs reproduce-table2 reproduce-table3 translate your-voice test unit nbval lab clean-artifacts
+.PHONY: setup check-seeds data runs reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -51,7 +53,7 @@ runs: setup check-seeds
 # The study in order: data, encoders (every system), the TSL GAN, Table II (every system's GAN, FID / KID,
 # attribute accuracy, the paper's claims). Each resumes whatever keyed runs exist.
 NOTEBOOKS := 00_data 01_encoder 02_gan 03_table2
-CHECKED_NOTEBOOKS := $(NOTEBOOKS) 04_table3 08_your_voice
+CHECKED_NOTEBOOKS := $(NOTEBOOKS) 04_table3 05_table4 06_table5 07_figures 08_your_voice
 
 reproduce-table2: setup check-seeds
 	@mkdir -p $(EXECUTED)
@@ -68,6 +70,25 @@ reproduce-table3: setup check-seeds
 	@mkdir -p $(EXECUTED)
 	$(PAPERMILL) notebooks/04_table3.ipynb $(EXECUTED)/04_table3.ipynb
 	@echo "reproduce-table3: the executed notebook and the table3* files in $(EXECUTED)/"
+
+# Table IV (loss terms), Table V (image scales) and the figures: each notebook builds or reuses what it needs
+# (Table II's TSL encoder and GAN, the text encoder that judges R-precision) through the runs' keys.
+reproduce-table4: setup check-seeds
+	@mkdir -p $(EXECUTED)
+	$(PAPERMILL) notebooks/05_table4.ipynb $(EXECUTED)/05_table4.ipynb
+	@echo "reproduce-table4: the executed notebook and the table4* files in $(EXECUTED)/"
+
+reproduce-table5: setup check-seeds
+	@mkdir -p $(EXECUTED)
+	$(PAPERMILL) notebooks/06_table5.ipynb $(EXECUTED)/06_table5.ipynb
+	@echo "reproduce-table5: the executed notebook and the table5* files in $(EXECUTED)/"
+
+figures: setup check-seeds
+	@mkdir -p $(EXECUTED)
+	$(PAPERMILL) notebooks/07_figures.ipynb $(EXECUTED)/07_figures.ipynb
+	@echo "figures: the executed notebook and figure3.png, figure5*.png, training_curves.png in $(EXECUTED)/"
+
+reproduce: reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures
 
 # Your own recording through the trained TSL encoder and its GAN (after reproduce-table2): AUDIO=path/to/file
 translate: setup

@@ -100,6 +100,18 @@ class RobustnessSizes:
 
 
 @dataclass(frozen=True)
+class AblationSizes:
+    """Tables IV and V and Fig. 5 (`stages.table4`, `stages.table5`, `stages.figures`)."""
+    sweep_lambda_norm: tuple[float, ...] = (0.5, 50.0)     # Table IV's encoder-level weight sweep: each value
+    sweep_lambda_kdl: tuple[float, ...] = (100.0, 10000.0)  # replaces the paper's 5 / 1000, the others kept
+    sweep_epochs: int = 0            # the sweep's encoder epochs (0: the profile's; the paper's weights are
+                                     # retrained at the same schedule as the sweep's reference)
+    scale_base_size: int = 0         # Table V: the first branch's side (0: the profile's GAN base size)
+    interpolation_pairs: int = 200   # Fig. 5's monotonicity: caption pairs whose paths are scored
+    interpolation_steps: int = 9     # alpha = 0, 1/8, ..., 1 (paper Sec. V-C)
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     data: DataSizes
@@ -108,6 +120,7 @@ class Profile:
     gan: GANSizes = field(default_factory=GANSizes)
     eval: EvalSizes = field(default_factory=EvalSizes)
     robustness: RobustnessSizes = field(default_factory=RobustnessSizes)
+    ablation: AblationSizes = field(default_factory=AblationSizes)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -122,7 +135,9 @@ PROFILES = {
         GANSizes(branches=2, base_size=32, gf_dim=8, df_dim=8, iterations=12, batch_size=8, sample_every=6,
                  snapshot_every=6, log_every=3),
         EvalSizes(scorer_epochs=15, captions_per_image=1, bootstrap_reps=5, score_size=32, score_epochs=1),
-        RobustnessSizes(images=6, snrs_db=(0.0,))),
+        RobustnessSizes(images=6, snrs_db=(0.0,)),
+        AblationSizes(sweep_lambda_norm=(50.0,), sweep_lambda_kdl=(10000.0,), sweep_epochs=1, scale_base_size=16,
+                      interpolation_pairs=8)),
     # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU; its images follow the condition
     # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (README "Results so far").
     "default": Profile(
@@ -133,7 +148,8 @@ PROFILES = {
                      two_stage="pipeline"),                    # for time: no ASR of the training speech (README)
         GANSizes(branches=1, base_size=32, gf_dim=32, df_dim=32, iterations=5000, batch_size=32, amp=True,
                  sample_every=500, snapshot_every=500, log_every=50),
-        EvalSizes(captions_per_image=1), RobustnessSizes(images=100)),
+        EvalSizes(captions_per_image=1), RobustnessSizes(images=100),
+        AblationSizes(sweep_epochs=10, scale_base_size=16)),
     # CUB has 11,788 images in 200 classes (~59 each), Oxford-102 8,189 in 102 (~80); the authors pad to 2048.
     "paper": Profile("paper", DataSizes(None, {"birds": 59, "flowers": 80}, 256, 2048),
                      gan=GANSizes(snapshot_every=5000, sample_every=5000),

@@ -27,9 +27,10 @@ def to_uint8(images: Tensor) -> Tensor:
 @torch.no_grad()
 def generate(netG: Generator, embeddings: Tensor, seed: int = 0, samples_per_caption: int = 1,
              batch_size: int = 64, device: str | torch.device = "cpu", all_branches: bool = False,
-             progress: bool = True) -> Tensor | list[Tensor]:
+             progress: bool = True, same_noise_per_row: bool = False) -> Tensor | list[Tensor]:
     """(N, K, D) caption embeddings -> uint8 images (N, K, S, 3, H, W) of the largest branch (exactly the PNGs'
-    pixels; divide by 255 for metrics), or with `all_branches` a list of such tensors, smallest first.
+    pixels; divide by 255 for metrics), or with `all_branches` a list of such tensors, smallest first. With
+    `same_noise_per_row` the K embeddings of a row share their S noise draws (Fig. 5's interpolation path).
 
     Puts `netG` in eval mode (BatchNorm running statistics), as StackGAN-v2's evaluation does.
     """
@@ -37,8 +38,11 @@ def generate(netG: Generator, embeddings: Tensor, seed: int = 0, samples_per_cap
     s = samples_per_caption
     config = netG.config
     noise = torch.Generator().manual_seed(seed)
-    z = torch.randn(n * k * s, config.z_dim, generator=noise)
-    eps = torch.randn(n * k * s, config.condition_dim, generator=noise)
+    rows = n if same_noise_per_row else n * k
+    z = torch.randn(rows * s, config.z_dim, generator=noise)
+    eps = torch.randn(rows * s, config.condition_dim, generator=noise)
+    if same_noise_per_row:
+        z, eps = (x.view(n, 1, s, -1).expand(n, k, s, -1).reshape(n * k * s, -1) for x in (z, eps))
     flat = embeddings.float().repeat_interleave(s, dim=1).reshape(n * k * s, dim)   # caption-major, samples inner
     netG.eval().to(device)
     branches = range(config.branches) if all_branches else [config.branches - 1]

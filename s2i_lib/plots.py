@@ -61,16 +61,18 @@ def bar_table(rows: list[dict], label: str, values: list[str], title: str = "", 
 
 
 def loss_curves(histories: dict[str, list[dict]], keys: tuple[str, ...] = ("loss",), title: str = ""):
-    """Per-epoch training curves, one panel per run; each of `keys` the run logged is drawn."""
+    """Training curves, one panel per run (against "epoch", or "iteration" where the run logs that); each of
+    `keys` the run logged is drawn, on a log scale when every value is positive."""
     fig, axes = plt.subplots(1, len(histories), figsize=(3.6 * len(histories), 2.8), squeeze=False)
     for ax, (name, history) in zip(axes[0], histories.items()):
-        epochs = [h["epoch"] for h in history]
-        for key in keys:
-            if history and key in history[0]:
-                ax.plot(epochs, [h[key] for h in history], label=key)
+        x = "epoch" if history and "epoch" in history[0] else "iteration"
+        drawn = [key for key in keys if history and key in history[0]]
+        for key in drawn:
+            ax.plot([h[x] for h in history], [h[key] for h in history], label=key)
         ax.set_title(name, fontsize=9)
-        ax.set_xlabel("epoch")
-        ax.set_yscale("log")
+        ax.set_xlabel(x)
+        if all(h[key] > 0 for h in history for key in drawn):
+            ax.set_yscale("log")
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -188,5 +190,41 @@ def image_table(images: np.ndarray, rows: list[str], columns: list[str], size: f
         axes[i, 0].set_ylabel(textwrap.fill(rows[i], 16), fontsize=7)
     for j, title in enumerate(columns):
         axes[0, j].set_title(textwrap.fill(title, 12), fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def qualitative_rows(spectrograms: list[np.ndarray], captions: list[str], images: np.ndarray, hop_ms: float = 10.0,
+                     size: float = 1.3):
+    """Fig. 3's layout: per row, a spoken caption's log-Mel spectrogram (dB) with its text (for reading only)
+    on the left, and the images (R, S, H, W, 3) made from that one embedding with S noise draws on the right."""
+    r, s = images.shape[:2]
+    fig = plt.figure(figsize=(3.6 + size * s, size * r + 0.3), layout="constrained")
+    grid = fig.add_gridspec(r, s + 3)
+    for i in range(r):
+        ax = fig.add_subplot(grid[i, :3])
+        draw_spectrogram(ax, spectrograms[i], hop_ms)
+        ax.set_ylabel("")
+        ax.set_yticks([])
+        ax.set_title(textwrap.fill(captions[i], 52), fontsize=6, loc="left")
+        ax.tick_params(labelsize=6)
+        for j in range(s):
+            axis = fig.add_subplot(grid[i, 3 + j])
+            axis.imshow(images[i, j])
+            axis.set_axis_off()
+    return fig
+
+
+def transition_curves(curves: dict[str, np.ndarray], title: str = ""):
+    """Mean curves over interpolation paths (steps,) against t = 0 ... 1, one line each."""
+    fig, ax = plt.subplots(figsize=(4.2, 3.0))
+    for name, curve in curves.items():
+        ax.plot(np.linspace(0, 1, len(curve)), curve, marker="o", ms=3, label=name)
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_xlabel("t (0: first caption's embedding, 1: second's)")
+    ax.set_ylabel("P(second's values) - P(first's)")
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(textwrap.fill(title, 60), fontsize=9)
     fig.tight_layout()
     return fig

@@ -98,6 +98,18 @@ def predict_attributes(model: AttributeClassifier, images: Tensor, batch_size: i
     return {k: torch.cat(v) for k, v in preds.items()}
 
 
+@torch.no_grad()
+def attribute_probabilities(model: AttributeClassifier, images: Tensor, batch_size: int = 256) -> dict[str, Tensor]:
+    """Per attribute, the softmax over its values (B, V) for images (B, 3, H, W) in [-1, 1]."""
+    device = next(model.parameters()).device
+    model.eval()
+    probs: dict[str, list[Tensor]] = {k: [] for k in model.attribute_values}
+    for chunk in images.split(batch_size):
+        for k, logits in model(chunk.to(device)).items():
+            probs[k].append(logits.float().softmax(1).cpu())
+    return {k: torch.cat(v) for k, v in probs.items()}
+
+
 def attribute_accuracy(model: AttributeClassifier, images: Tensor, targets: dict[str, Tensor]) -> dict[str, float]:
     """Accuracy of each attribute in `targets`, and their "mean"."""
     preds = predict_attributes(model, images)

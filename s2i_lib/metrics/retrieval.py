@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .uncertainty import Estimate, bootstrap_error
+
 
 def class_centres(embeddings: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     """(classes (C,), centres (C, D)): the mean embedding of each label. `embeddings` (M, D)."""
@@ -22,20 +24,31 @@ def class_centres(embeddings: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     return classes, torch.stack([embeddings[labels == c].mean(0) for c in classes])
 
 
+def class_centre_hits(embeddings: Tensor, embedding_labels: Tensor, image_features: Tensor,
+                      image_labels: Tensor) -> Tensor:
+    """Per image, whether its teacher feature scores highest with its own class's centre (bool (N,))."""
+    classes, centres = class_centres(embeddings, embedding_labels)
+    return classes[(image_features @ centres.T).argmax(1)] == image_labels
+
+
 def class_centre_accuracy(embeddings: Tensor, embedding_labels: Tensor, image_features: Tensor,
                           image_labels: Tensor) -> float:
     """Fraction of images whose teacher feature scores highest with its own class's centre."""
+    return float(class_centre_hits(embeddings, embedding_labels, image_features, image_labels).double().mean())
+
+
+def precision_per_class(embeddings: Tensor, embedding_labels: Tensor, image_features: Tensor, image_labels: Tensor,
+                        k: int = 50) -> Tensor:
+    """Per class centre, the share of its class among the k top-scoring images ((C,) float64)."""
     classes, centres = class_centres(embeddings, embedding_labels)
-    predicted = classes[(image_features @ centres.T).argmax(1)]
-    return float((predicted == image_labels).double().mean())
+    top = (centres @ image_features.T).topk(min(k, len(image_features)), dim=1).indices
+    return (image_labels[top] == classes[:, None]).double().mean(1)
 
 
 def precision_at_k(embeddings: Tensor, embedding_labels: Tensor, image_features: Tensor, image_labels: Tensor,
                    k: int = 50) -> float:
     """The authors' AP@k: per class centre, the share of its class among the k top-scoring images; mean."""
-    classes, centres = class_centres(embeddings, embedding_labels)
-    top = (centres @ image_features.T).topk(min(k, len(image_features)), dim=1).indices
-    return float((image_labels[top] == classes[:, None]).double().mean())
+    return float(precision_per_class(embeddings, embedding_labels, image_features, image_labels, k).mean())
 
 
 def image_ranks(embeddings: Tensor, image_index: Tensor, image_features: Tensor) -> Tensor:
@@ -83,6 +96,23 @@ def retrieval_table(embeddings: Tensor, labels: Tensor, image_features: Tensor) 
             "AP@50": precision_at_k(flat, flat_labels, image_features, labels, 50),
             f"AP@{per_class}": precision_at_k(flat, flat_labels, image_features, labels, per_class),
             **speech_to_image_recall(flat, torch.arange(n).repeat_interleave(k), image_features)}
+
+
+def retrieval_estimates(embeddings: Tensor, labels: Tensor, image_features: Tensor, reps: int = 50,
+                        seed: int = 0, ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, Estimate]:
+    """`retrieval_table`'s class-centre accuracy, AP@50 and R@k of caption embeddings (N, K, D), each with one
+    standard error: accuracy and R@k bootstrapped over the N test images (centres and ranks computed once, on
+    every image), AP@50 the standard error of its mean over the classes."""
+    n, k, _ = embeddings.shape
+    flat, flat_labels = embeddings.reshape(n * k, -1), labels.repeat_interleave(k)
+    per_image = {"class-centre acc": class_centre_hits(flat, flat_labels, image_features, labels).double().numpy()}
+    ranks = image_ranks(flat, torch.arange(n).repeat_interleave(k), image_features).view(n, k)
+    per_image |= {f"R@{r}": (ranks <= r).double().mean(1).numpy() for r in ks}
+    out = {name: Estimate(float(hits.mean()), bootstrap_error(lambda idx, h=hits: h[idx].mean(), n, reps, seed))
+           for name, hits in per_image.items()}
+    ap = precision_per_class(flat, flat_labels, image_features, labels, 50).numpy()
+    out["AP@50"] = Estimate(float(ap.mean()), float(ap.std(ddof=1) / np.sqrt(len(ap))) if len(ap) > 1 else float("nan"))
+    return out
 
 
 def recall_by_group(embeddings: Tensor, groups: list[list[str]], image_features: Tensor,

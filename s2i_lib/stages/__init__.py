@@ -13,6 +13,10 @@ command line (`python -m s2i_lib`) call these:
 - `degraded_speech`, `degraded_transcripts`, `measure_standin`, `standin_rows`, `standin_claims`: Table III's
   offline stand-in (held-out voices in noise and reverberation, not real speech); `table3_rows`,
   `table3_claims`: Table III on Places audio captions;
+- `train_variant`, `test_retrieval`, `gradient_rows`, `weight_sweep`, `table4_rows`, `table4_claims`: Table IV
+  (loss ablation); `scale_sizes`, `table5_rows`, `table5_claims`: Table V (scales, through `measure_system`);
+- `figure3_rows`, `figure3`, `interpolation_images`, `contrasting_pairs`, `interpolation_monotonicity`,
+  `training_logs`: Figures 3 and 5 and the training curves;
 - `runs_table` / `list_runs`: what exists.
 """
 from ..generate import generate
@@ -27,6 +31,11 @@ from .systems import SYSTEMS, build_system, caption_indices, load_embeddings
 from .table2 import (PAPER_DATASET, SYSTEM_LABELS, claim_rows, machine, mean_over_seeds, measure_system, table2_rows,
                      write_table, write_table2)
 from .table3 import TABLE3_SYSTEMS, table3_claims, table3_rows
+from .table4 import (LOSS_VARIANTS, VARIANT_LABELS, gradient_rows, table4_claims, table4_rows, test_retrieval,
+                     train_variant, weight_sweep)
+from .table5 import SCALES, scale_sizes, table5_claims, table5_rows
+from .figures import (contrasting_pairs, figure3, figure3_rows, interpolation_images, interpolation_monotonicity,
+                      training_logs)
 from .teacher import teacher_probe, teacher_stage
 from .transcripts import transcripts_stage, wer_by_voice
 
@@ -36,4 +45,7 @@ __all__ = ["generate", "gradient_balance", "initial_gradient_balance", "attribut
            "evaluate_gan", "real_reference", "real_test_images", "PAPER_DATASET", "claim_rows", "machine", "mean_over_seeds",
            "measure_system", "table2_rows", "write_table", "write_table2", "SYSTEM_LABELS", "STANDIN", "STANDIN_SYSTEMS",
            "degraded_speech", "degraded_transcripts", "measure_standin", "standin_claims", "standin_rows",
-           "TABLE3_SYSTEMS", "table3_claims", "table3_rows"]
+           "TABLE3_SYSTEMS", "table3_claims", "table3_rows", "LOSS_VARIANTS", "VARIANT_LABELS", "gradient_rows",
+           "table4_claims", "table4_rows", "test_retrieval", "train_variant", "weight_sweep", "SCALES", "scale_sizes",
+           "table5_claims", "table5_rows", "contrasting_pairs", "figure3", "figure3_rows", "interpolation_images",
+           "interpolation_monotonicity", "training_logs"]

@@ -35,11 +35,12 @@ NOT_IN_KEY = ("snapshot_every", "sample_every", "log_every", "num_workers")
 
 
 def gan_configs(data: PreparedData, embedding_dim: int, branches: int = 0, iterations: int = 0,
-                train_seed: int = TRAIN_SEED) -> tuple[GANConfig, GANTrainConfig]:
-    """The profile's GAN and training settings; `branches` / `iterations` other than 0 replace the profile's
-    (Table V's scales, longer or shorter runs)."""
+                train_seed: int = TRAIN_SEED, base_size: int = 0) -> tuple[GANConfig, GANTrainConfig]:
+    """The profile's GAN and training settings; `branches` / `iterations` / `base_size` other than 0 replace the
+    profile's (Table V's scales, longer or shorter runs)."""
     sizes = data.profile.gan
-    config = GANConfig(embedding_dim, **{**sizes.architecture(), **({"branches": branches} if branches else {})})
+    replaced = {k: v for k, v in (("branches", branches), ("base_size", base_size)) if v}
+    config = GANConfig(embedding_dim, **{**sizes.architecture(), **replaced})
     train_config = GANTrainConfig(iterations=iterations or sizes.iterations, batch_size=sizes.batch_size,
                                   amp=sizes.amp, sample_every=sizes.sample_every,
                                   snapshot_every=sizes.snapshot_every, log_every=sizes.log_every, seed=train_seed)
@@ -72,17 +73,18 @@ class GANRun:
 
 def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iterations: int = 0,
             train_seed: int = TRAIN_SEED, encoder_seed: int | None = None, teacher: str | None = None,
-            tsl: TSLConfig = TSLConfig()) -> GANRun:
-    """The profile's GAN conditioned on `system`'s exported embeddings (made by the encoder stage with
-    `teacher`, `tsl` and `encoder_seed`, default `train_seed`), trained with `train_seed`. The pipeline
-    two-stage system (`stages.systems`) shares the text system's run; only its test embeddings differ."""
+            tsl: TSLConfig = TSLConfig(), base_size: int = 0) -> GANRun:
+    """The profile's GAN (`branches`, `iterations`, `base_size` replaced where not 0) conditioned on `system`'s
+    exported embeddings (made by the encoder stage with `teacher`, `tsl` and `encoder_seed`, default
+    `train_seed`), trained with `train_seed`. The pipeline two-stage system (`stages.systems`) shares the text
+    system's run; only its test embeddings differ."""
     encoder_seed = train_seed if encoder_seed is None else encoder_seed
     if system == "two_stage" and two_stage_reading(data) == "pipeline":     # the text system's GAN, fed transcripts
-        text = gan_run(data, "text", branches, iterations, train_seed, encoder_seed, teacher, tsl)
+        text = gan_run(data, "text", branches, iterations, train_seed, encoder_seed, teacher, tsl, base_size)
         return replace(text, embeddings=load_embeddings(data, system, teacher, tsl, encoder_seed))
     embeddings = load_embeddings(data, system, teacher, tsl, encoder_seed)
     config, train_config = gan_configs(data, embeddings.embeddings["train"].shape[-1], branches, iterations,
-                                       train_seed)
+                                       train_seed, base_size)
     weights = {k: v for k, v in asdict(train_config).items() if k not in NOT_IN_KEY}
     run = Run("gan", system, {"data": data.identity(), "embeddings": embeddings.run.key, "gan": asdict(config),
                               "train": weights}, data.artifacts)

@@ -18,6 +18,7 @@ import numpy as np
 from ..config import TRAIN_SEED
 from ..data.prepare import PreparedData
 from ..data.summary import markdown_table, write_csv
+from ..losses.tsl import TSLConfig
 from ..metrics.uncertainty import Estimate, read_claim, read_comparable
 from .evaluate import evaluate_gan
 from .gan import GANRun, gan_run, train_gan_run, trained_generator
@@ -54,14 +55,18 @@ class SystemResult:
 
 
 def measure_system(data: PreparedData, system: str, gan_seed: int, encoder_seed: int = TRAIN_SEED, seed: int = 0,
-                   device: str = "cpu", progress: bool = True) -> SystemResult:
+                   device: str = "cpu", progress: bool = True, tsl: TSLConfig = TSLConfig(), branches: int = 0,
+                   base_size: int = 0, shuffled_control: bool | None = None) -> SystemResult:
     """Train (or reuse) `system`'s GAN with `gan_seed` on the embeddings of its encoder trained with
-    `encoder_seed`, then evaluate it (`evaluate_gan`, noise and caption draws seeded by `seed`)."""
-    gan = gan_run(data, system, train_seed=gan_seed, encoder_seed=encoder_seed)
+    `encoder_seed` (and `tsl`: Table IV; `branches` / `base_size`: Table V), then evaluate it (`evaluate_gan`,
+    noise and caption draws seeded by `seed`; the shuffled-condition control by default for ours only)."""
+    gan = gan_run(data, system, branches, train_seed=gan_seed, encoder_seed=encoder_seed, tsl=tsl,
+                  base_size=base_size)
     train_gan_run(data, gan, device=device, progress=progress)
     netG, train_s = trained_generator(gan, device)
     start = time.time()
-    measures = evaluate_gan(data, gan, netG, seed, encoder_seed, device, progress, shuffled_control=system == "tsl")
+    control = system == "tsl" if shuffled_control is None else shuffled_control
+    measures = evaluate_gan(data, gan, netG, seed, encoder_seed, device, progress, shuffled_control=control)
     return SystemResult(system, gan_seed, gan, netG, measures, train_s, time.time() - start)
 
 

@@ -1,0 +1,183 @@
+"""Table IV: the loss ablation of the speech encoder (paper Sec. V-A), at the GAN level and at the encoder level.
+
+Rows as the paper's: L_norm only; L_norm + JEL; L_norm + JEL + KDL (ours, the run Table II trained: same key).
+Each variant retrains the speech encoder with the profile's schedule (`build_system` with its `TSLConfig`), then
+its GAN with Table II's settings (`measure_system`); every measure of Table II, and the encoder's unseen-class
+retrieval with errors (`metrics.retrieval.retrieval_estimates`), which separates the variants where FID cannot.
+
+The paper says the weights 5 / 1 / 1000 make the gradients to the speech embedding "of similar scale"
+(Sec. V-A); `gradient_rows` measures each term's gradient on one seeded training batch, at initialisation and
+after each variant's training, and `weight_sweep` retrains the encoder with other L_norm and KDL weights (at
+`AblationSizes.sweep_epochs`) to show whether the weights matter here, at the encoder level only.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+
+import torch
+import torch.utils.data
+
+from ..config import TRAIN_SEED
+from ..data.pairs import SpeechPairs
+from ..data.prepare import PreparedData
+from ..losses.tsl import TSLConfig
+from ..metrics.retrieval import retrieval_estimates
+from ..metrics.uncertainty import Estimate, read_claim
+from ..models.speech_encoder import SpeechEncoder
+from .encoders import embed_speech, gradient_balance, train_speech_encoder
+from .runs import Run
+from .systems import build_system
+from .table2 import PAPER_DATASET, shown_estimate
+from .teacher import TeacherFeatures
+
+LOSS_VARIANTS = {"norm": TSLConfig(jel=False, kdl=False), "norm+jel": TSLConfig(kdl=False), "tsl": TSLConfig()}
+VARIANT_LABELS = {"norm": "L_norm only", "norm+jel": "L_norm + JEL",
+                  "tsl": "L_norm + JEL + KDL (ours; Table II's run)"}
+# Paper Table IV: (IS mean, IS std, FID) per variant (docs/published-numbers.md).
+PAPER_TABLE4 = {
+    "CUB-200": {"norm": (3.71, 0.05, 27.45), "norm+jel": (4.02, 0.04, 16.75), "tsl": (4.11, 0.05, 18.70)},
+    "Oxford-102": {"norm": (2.81, 0.04, 66.84), "norm+jel": (3.22, 0.03, 58.19), "tsl": (3.23, 0.05, 57.11)},
+}
+RETRIEVAL_COLUMNS = ("class-centre acc", "AP@50", "R@1", "R@5", "R@10")
+
+
+def variant_tsl(variant: str) -> TSLConfig:
+    if variant not in LOSS_VARIANTS:
+        raise ValueError(f"unknown loss variant {variant!r}; choose one of {', '.join(LOSS_VARIANTS)}")
+    return LOSS_VARIANTS[variant]
+
+
+def train_variant(data: PreparedData, variant: str, teacher: TeacherFeatures, train_seed: int = TRAIN_SEED,
+                  device: str = "cpu", progress: bool = True):
+    """The speech encoder of `variant` trained (or reused) with the profile's schedule, and its caption
+    embeddings of both splits exported (`build_system`); "tsl" is Table II's run."""
+    return build_system(data, "tsl", teacher, variant_tsl(variant), train_seed, device=device, progress=progress)
+
+
+def test_retrieval(data: PreparedData, encoder_run: Run, embed: Callable[[], torch.Tensor],
+                   teacher: TeacherFeatures, seed: int = 0) -> dict[str, Estimate]:
+    """Unseen-class retrieval of an encoder's test embeddings (N, K, D), made by `embed()` when not yet
+    measured, against the teacher's test features (`retrieval_estimates`); kept in a keyed run."""
+    reps = data.profile.eval.bootstrap_reps
+    run = Run("retrieval", encoder_run.name, {"encoder": encoder_run.key, "teacher": teacher.run.key, "reps": reps,
+                                              "seed": seed}, data.artifacts)
+    path = run.open() / "measures.pt"
+    if run.done and path.exists():
+        return {k: Estimate(*v) for k, v in torch.load(path, weights_only=True).items()}
+    labels = torch.tensor([r.label for r in data.records["test"]])
+    measures = retrieval_estimates(embed(), labels, teacher.features["test"].mean(1), reps, seed)
+    torch.save({k: (v.value, v.error) for k, v in measures.items()}, path)
+    run.finish({k: str(v) for k, v in measures.items()})
+    return measures
+
+
+def training_batch(data: PreparedData, teacher: TeacherFeatures, train_seed: int = TRAIN_SEED) -> dict:
+    """One seeded training batch of the profile's size (speech, frames, labels, teacher features)."""
+    torch.manual_seed(train_seed)
+    features = teacher.features["train"]
+    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length)
+    order = torch.randperm(len(pairs))[:data.profile.encoder.batch_size].tolist()
+    return torch.utils.data.default_collate([pairs[i] for i in order])
+
+
+def gradient_rows(data: PreparedData, teacher: TeacherFeatures, encoders: dict[str, torch.nn.Module],
+                  train_seed: int = TRAIN_SEED) -> list[dict]:
+    """Per encoder state ("initialisation", then each trained variant's) the L2 norm of each weighted term's
+    gradient (JEL, 5 * L_norm, 1000 * L_KDL, whether or not the variant trained with it) with respect to the
+    batch's speech embeddings, on one seeded training batch (`encoders.gradient_balance`), and each term's
+    ratio to JEL's. The trained encoders are copied: a train-mode pass would move their BatchNorm statistics."""
+    batch = training_batch(data, teacher, train_seed)
+    torch.manual_seed(train_seed)
+    fresh = SpeechEncoder(teacher.features["train"].shape[-1], data.fbanks.params.n_mels,
+                          width=data.profile.encoder.speech_width)
+    rows = []
+    for state, model in {"initialisation": fresh, **encoders}.items():
+        norms = gradient_balance(copy.deepcopy(model).cpu(), batch)
+        jel = next(v["embedding"] for k, v in norms.items() if k.startswith("jel"))
+        rows.append({"encoder": state, **{f"{k}": f"{v['embedding']:.3g}" for k, v in norms.items()},
+                     **{f"{k.split(' ')[0]} / jel": f"{v['embedding'] / jel:.3g}" for k, v in norms.items()
+                        if not k.startswith("jel")}})
+    return rows
+
+
+def sweep_configs(data: PreparedData) -> dict[str, TSLConfig]:
+    """The encoder-level weight sweep: the paper's weights, then each `sweep_lambda_norm` and
+    `sweep_lambda_kdl` value replacing one weight (the other terms as the paper's)."""
+    sizes = data.profile.ablation
+    configs = {"paper's 5 / 1 / 1000": TSLConfig()}
+    configs |= {f"lambda_norm {w:g}": TSLConfig(lambda_norm=w) for w in sizes.sweep_lambda_norm}
+    configs |= {f"lambda_KDL {w:g}": TSLConfig(lambda_kdl=w) for w in sizes.sweep_lambda_kdl}
+    return configs
+
+
+def weight_sweep(data: PreparedData, teacher: TeacherFeatures, train_seed: int = TRAIN_SEED, seed: int = 0,
+                 device: str = "cpu", progress: bool = True) -> dict[str, dict[str, Estimate]]:
+    """Unseen-class retrieval of speech encoders trained with each of `sweep_configs` for
+    `AblationSizes.sweep_epochs` epochs (0: the profile's), each in its keyed encoder run (resumable)."""
+    epochs = data.profile.ablation.sweep_epochs or data.profile.encoder.epochs
+    sizes = replace(data.profile.encoder, epochs=epochs)
+    out = {}
+    for name, tsl in sweep_configs(data).items():
+        encoder = train_speech_encoder("tsl", data, teacher, tsl, train_seed, device, progress, sizes)
+        out[name] = test_retrieval(data, encoder.run, lambda e=encoder: embed_speech(
+            e.model, data.records["test"], data.fbanks, data.profile.data.target_length, progress=False), teacher, seed)
+        print(f"sweep {name}: {epochs} epochs, run {encoder.run.folder.name}; R@10 {out[name]['R@10']}", flush=True)
+    return out
+
+
+def cited(dataset: str, variant: str) -> dict[str, str]:
+    numbers = PAPER_TABLE4.get(PAPER_DATASET.get(dataset, ""), {}).get(variant)
+    if numbers is None:
+        return {"paper IS (cited)": "", "paper FID (cited)": ""}
+    mean, std, fid = numbers
+    return {"paper IS (cited)": f"{mean:.2f} ± {std:.2f}", "paper FID (cited)": f"{fid:.2f}"}
+
+
+def table4_rows(dataset: str, measures: dict[str, dict[str, Estimate]],
+                retrieval: dict[str, dict[str, Estimate]]) -> list[dict]:
+    """One row per variant (in `LOSS_VARIANTS` order): Table II's GAN measures and the encoder's unseen-class
+    retrieval, each ± its error, and the paper's IS and FID cited."""
+    rows = []
+    for variant in LOSS_VARIANTS:
+        if variant not in measures and variant not in retrieval:
+            continue
+        m, r = measures.get(variant, {}), retrieval.get(variant, {})
+        kid = m.get("KID")
+        rows.append({"loss terms": VARIANT_LABELS[variant], "FID": shown_estimate(m, "FID", 2),
+                     "KID x 1000": "" if kid is None else f"{1000 * kid.value:.2f} ± {1000 * kid.error:.2f}",
+                     "in-domain score (not IS)": shown_estimate(m, "score", 2),
+                     "R-precision (R = 100)": shown_estimate(m, "R-precision", 3),
+                     "spoken-attribute acc": shown_estimate(m, "attributes matched", 3),
+                     **{f"encoder {c}": shown_estimate(r, c, 3) for c in RETRIEVAL_COLUMNS},
+                     **cited(dataset, variant)})
+    return rows
+
+
+GAN_MEASURES = (("FID", True), ("KID", True), ("score", False), ("R-precision", False),
+                ("attributes matched", False))
+ENCODER_MEASURES = tuple((c, False) for c in RETRIEVAL_COLUMNS)
+
+
+def table4_claims(measures: dict[str, dict[str, Estimate]], retrieval: dict[str, dict[str, Estimate]]) -> list[dict]:
+    """The paper's Table IV claims read on every GAN and encoder measure both variants have: "L_norm alone is
+    worst" (ours beats L_norm only; with the next claim, both others beat it), "JEL helps by a big margin"
+    (L_norm + JEL beats L_norm only), "KDL helps (a little)" (ours beats L_norm + JEL; the paper's own numbers go
+    both ways on it). Each held / not held / within noise (`read_claim`, two combined standard errors)."""
+    claims = [("L_norm alone is worst", "tsl", "norm"), ("JEL helps by a big margin", "norm+jel", "norm"),
+              ("KDL helps (a little)", "tsl", "norm+jel")]
+    rows = []
+    for claim, better, worse in claims:
+        for level, table, names in (("GAN", measures, GAN_MEASURES), ("encoder", retrieval, ENCODER_MEASURES)):
+            if better not in table or worse not in table:
+                continue
+            for name, lower in names:
+                if name not in table[better] or name not in table[worse]:
+                    continue
+                a, b = table[better][name], table[worse][name]
+                rows.append({"claim": claim, "level": level, "measure": name,
+                             "compared": f"{VARIANT_LABELS[better]} vs {VARIANT_LABELS[worse]}",
+                             "values": f"{a} vs {b}", "difference": f"{a.value - b.value:+.3g}",
+                             "reading": read_claim(a, b, lower)})
+    return rows
