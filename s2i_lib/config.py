@@ -209,6 +209,12 @@ def profile_table() -> str:
                                          f"{', '.join(p.robustness.noises)} noise at "
                                          f"{', '.join(f'{x:g}' for x in p.robustness.snrs_db)} dB SNR; reverberation "
                                          f"RT60 {', '.join(f'{x:g}' for x in p.robustness.rt60s_s)} s"),
+        "Tables IV, V, Fig. 5": lambda p: (f"weight sweep lambda_norm {', '.join(f'{x:g}' for x in p.ablation.sweep_lambda_norm)}"
+                                           f", lambda_KDL {', '.join(f'{x:g}' for x in p.ablation.sweep_lambda_kdl)} at "
+                                           f"{p.ablation.sweep_epochs or p.encoder.epochs} epoch(s); scales from "
+                                           f"{p.ablation.scale_base_size or p.gan.base_size} px; "
+                                           f"{p.ablation.interpolation_pairs} interpolation paths of "
+                                           f"{p.ablation.interpolation_steps} steps"),
     }
     names = list(PROFILES)
     lines = ["| stage | " + " | ".join(f"`{n}`" for n in names) + " |", "|---" * (len(names) + 1) + "|"]
