@@ -87,18 +87,6 @@ def train_attribute_classifier(images: Tensor, targets: dict[str, Tensor],
 
 
 @torch.no_grad()
-def predict_attributes(model: AttributeClassifier, images: Tensor, batch_size: int = 256) -> dict[str, Tensor]:
-    """Predicted value index per attribute, long tensors of length B."""
-    device = next(model.parameters()).device
-    model.eval()
-    preds: dict[str, list[Tensor]] = {k: [] for k in model.attribute_values}
-    for chunk in images.split(batch_size):
-        for k, logits in model(chunk.to(device)).items():
-            preds[k].append(logits.argmax(1).cpu())
-    return {k: torch.cat(v) for k, v in preds.items()}
-
-
-@torch.no_grad()
 def attribute_probabilities(model: AttributeClassifier, images: Tensor, batch_size: int = 256) -> dict[str, Tensor]:
     """Per attribute, the softmax over its values (B, V) for images (B, 3, H, W) in [-1, 1]."""
     device = next(model.parameters()).device
@@ -108,6 +96,11 @@ def attribute_probabilities(model: AttributeClassifier, images: Tensor, batch_si
         for k, logits in model(chunk.to(device)).items():
             probs[k].append(logits.float().softmax(1).cpu())
     return {k: torch.cat(v) for k, v in probs.items()}
+
+
+def predict_attributes(model: AttributeClassifier, images: Tensor, batch_size: int = 256) -> dict[str, Tensor]:
+    """Predicted value index per attribute, long tensors of length B."""
+    return {k: p.argmax(1) for k, p in attribute_probabilities(model, images, batch_size).items()}
 
 
 def attribute_accuracy(model: AttributeClassifier, images: Tensor, targets: dict[str, Tensor]) -> dict[str, float]:

@@ -84,14 +84,18 @@ def mean_over_seeds(per_seed: list[dict[str, Estimate]]) -> dict[str, Estimate]:
     return out
 
 
-def cited(dataset: str, system: str) -> dict[str, str]:
-    """The paper's IS and FID of `system` on the data set `dataset` stands for, as cited text ("" if none)."""
-    numbers = PAPER_TABLE2.get(PAPER_DATASET.get(dataset, ""), {}).get(system)
+def cited_is_fid(numbers: tuple | None) -> dict[str, str]:
+    """A paper row's (IS mean, IS std or None, FID) as cited text columns ("" when the paper has no such row)."""
     if numbers is None:
         return {"paper IS (cited)": "", "paper FID (cited)": ""}
     mean, std, fid = numbers
     return {"paper IS (cited)": f"{mean:.2f}" + ("" if std is None else f" ± {std:.2f}"),
             "paper FID (cited)": f"{fid:.2f}"}
+
+
+def cited(dataset: str, system: str) -> dict[str, str]:
+    """The paper's IS and FID of `system` on the data set `dataset` stands for, as cited text ("" if none)."""
+    return cited_is_fid(PAPER_TABLE2.get(PAPER_DATASET.get(dataset, ""), {}).get(system))
 
 
 def shown_estimate(measures: dict[str, Estimate], name: str, digits: int) -> str:

@@ -29,7 +29,7 @@ from ..models.speech_encoder import SpeechEncoder
 from .encoders import embed_speech, gradient_balance, train_speech_encoder
 from .runs import Run
 from .systems import build_system
-from .table2 import PAPER_DATASET, shown_estimate
+from .table2 import PAPER_DATASET, cited_is_fid, shown_estimate
 from .teacher import TeacherFeatures
 
 LOSS_VARIANTS = {"norm": TSLConfig(jel=False, kdl=False), "norm+jel": TSLConfig(kdl=False), "tsl": TSLConfig()}
@@ -128,11 +128,8 @@ def weight_sweep(data: PreparedData, teacher: TeacherFeatures, train_seed: int =
 
 
 def cited(dataset: str, variant: str) -> dict[str, str]:
-    numbers = PAPER_TABLE4.get(PAPER_DATASET.get(dataset, ""), {}).get(variant)
-    if numbers is None:
-        return {"paper IS (cited)": "", "paper FID (cited)": ""}
-    mean, std, fid = numbers
-    return {"paper IS (cited)": f"{mean:.2f} ± {std:.2f}", "paper FID (cited)": f"{fid:.2f}"}
+    """The paper's Table IV IS and FID of `variant` on the data set `dataset` stands for, as cited text."""
+    return cited_is_fid(PAPER_TABLE4.get(PAPER_DATASET.get(dataset, ""), {}).get(variant))
 
 
 def table4_rows(dataset: str, measures: dict[str, dict[str, Estimate]],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..data.prepare import PreparedData
 from ..metrics.uncertainty import Estimate, read_claim
-from .table2 import PAPER_DATASET, shown_estimate
+from .table2 import PAPER_DATASET, cited_is_fid, shown_estimate
 from .table4 import GAN_MEASURES
 
 SCALES = (1, 2, 3)        # branches (and discriminators) of Table V's rows
@@ -34,13 +34,9 @@ def scale_sizes(data: PreparedData, branches: int) -> tuple[int, ...]:
 
 def cited(dataset: str, branches: int) -> dict[str, str]:
     """The paper's row with as many branches (its 64 / 128 / 256 px), cited."""
-    table = PAPER_TABLE5.get(PAPER_DATASET.get(dataset, ""), {})
     side = 64 * 2 ** (branches - 1)
-    if side not in table:
-        return {"paper row (cited)": "", "paper IS (cited)": "", "paper FID (cited)": ""}
-    mean, std, fid = table[side]
-    return {"paper row (cited)": f"{side} x {side}", "paper IS (cited)": f"{mean:.2f} ± {std:.2f}",
-            "paper FID (cited)": f"{fid:.2f}"}
+    numbers = PAPER_TABLE5.get(PAPER_DATASET.get(dataset, ""), {}).get(side)
+    return {"paper row (cited)": "" if numbers is None else f"{side} x {side}", **cited_is_fid(numbers)}
 
 
 def table5_rows(data: PreparedData, measures: dict[int, dict[str, Estimate]],
