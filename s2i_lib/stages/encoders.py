@@ -146,16 +146,22 @@ def gradient_balance(model: nn.Module, batch: dict, config: TSLConfig = TSLConfi
     return norms
 
 
+def training_batch(data: PreparedData, teacher: TeacherFeatures, train_seed: int = TRAIN_SEED) -> dict:
+    """One seeded training batch of the profile's size (speech, frames, labels, teacher features); leaves the
+    global generator where the draw ended, so a model made next is seeded too."""
+    torch.manual_seed(train_seed)
+    pairs = SpeechPairs(data.records["train"], data.fbanks, teacher.features["train"], data.profile.data.target_length)
+    order = torch.randperm(len(pairs))[:data.profile.encoder.batch_size].tolist()
+    return torch.utils.data.default_collate([pairs[i] for i in order])
+
+
 def initial_gradient_balance(data: PreparedData, teacher: TeacherFeatures, tsl: TSLConfig = TSLConfig(),
                              train_seed: int = TRAIN_SEED) -> dict[str, dict[str, float]]:
     """`gradient_balance` of a freshly initialised speech encoder (the profile's width) on one seeded training
-    batch of the profile's size: the paper's "at an early training iteration" (Sec. III-F)."""
-    torch.manual_seed(train_seed)
-    features = teacher.features["train"]
-    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length)
-    order = torch.randperm(len(pairs))[:data.profile.encoder.batch_size].tolist()
-    batch = torch.utils.data.default_collate([pairs[i] for i in order])
-    model = SpeechEncoder(features.shape[-1], data.fbanks.params.n_mels, width=data.profile.encoder.speech_width)
+    batch of the profile's size (`training_batch`): the paper's "at an early training iteration" (Sec. III-F)."""
+    batch = training_batch(data, teacher, train_seed)
+    model = SpeechEncoder(teacher.features["train"].shape[-1], data.fbanks.params.n_mels,
+                          width=data.profile.encoder.speech_width)
     return gradient_balance(model, batch, tsl)
 
 

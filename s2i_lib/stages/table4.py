@@ -17,16 +17,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import torch
-import torch.utils.data
 
+from ..checkpoint import save_checkpoint
 from ..config import TRAIN_SEED
-from ..data.pairs import SpeechPairs
 from ..data.prepare import PreparedData
 from ..losses.tsl import TSLConfig
 from ..metrics.retrieval import retrieval_estimates
 from ..metrics.uncertainty import Estimate, read_claim
-from ..models.speech_encoder import SpeechEncoder
-from .encoders import embed_speech, gradient_balance, train_speech_encoder
+from .encoders import embed_speech, gradient_balance, initial_gradient_balance, train_speech_encoder, training_batch
+from .evaluate import load_finished
 from .runs import Run
 from .systems import build_system
 from .table2 import PAPER_DATASET, cited_is_fid, shown_estimate
@@ -64,42 +63,32 @@ def test_retrieval(data: PreparedData, encoder_run: Run, embed: Callable[[], tor
     run = Run("retrieval", encoder_run.name, {"encoder": encoder_run.key, "teacher": teacher.run.key, "reps": reps,
                                               "seed": seed}, data.artifacts)
     path = run.open() / "measures.pt"
-    if run.done and path.exists():
-        return {k: Estimate(*v) for k, v in torch.load(path, weights_only=True).items()}
+    state = load_finished(run, path.name, "measuring the retrieval again")
+    if state is not None:
+        return {k: Estimate(*v) for k, v in state.items()}
     labels = torch.tensor([r.label for r in data.records["test"]])
     measures = retrieval_estimates(embed(), labels, teacher.features["test"].mean(1), reps, seed)
-    torch.save({k: (v.value, v.error) for k, v in measures.items()}, path)
+    save_checkpoint(path, {k: (v.value, v.error) for k, v in measures.items()})
     run.finish({k: str(v) for k, v in measures.items()})
     return measures
 
 
-def training_batch(data: PreparedData, teacher: TeacherFeatures, train_seed: int = TRAIN_SEED) -> dict:
-    """One seeded training batch of the profile's size (speech, frames, labels, teacher features)."""
-    torch.manual_seed(train_seed)
-    features = teacher.features["train"]
-    pairs = SpeechPairs(data.records["train"], data.fbanks, features, data.profile.data.target_length)
-    order = torch.randperm(len(pairs))[:data.profile.encoder.batch_size].tolist()
-    return torch.utils.data.default_collate([pairs[i] for i in order])
-
-
 def gradient_rows(data: PreparedData, teacher: TeacherFeatures, encoders: dict[str, torch.nn.Module],
                   train_seed: int = TRAIN_SEED) -> list[dict]:
-    """Per encoder state ("initialisation", then each trained variant's) the L2 norm of each weighted term's
-    gradient (JEL, 5 * L_norm, 1000 * L_KDL, whether or not the variant trained with it) with respect to the
-    batch's speech embeddings, on one seeded training batch (`encoders.gradient_balance`), and each term's
-    ratio to JEL's. The trained encoders are copied: a train-mode pass would move their BatchNorm statistics."""
-    batch = training_batch(data, teacher, train_seed)
-    torch.manual_seed(train_seed)
-    fresh = SpeechEncoder(teacher.features["train"].shape[-1], data.fbanks.params.n_mels,
-                          width=data.profile.encoder.speech_width)
-    rows = []
-    for state, model in {"initialisation": fresh, **encoders}.items():
-        norms = gradient_balance(copy.deepcopy(model).cpu(), batch)
+    """Per encoder state ("initialisation": notebook 01's `initial_gradient_balance`, then each trained
+    variant's) the L2 norm of each weighted term's gradient (JEL, 5 * L_norm, 1000 * L_KDL, whether or not the
+    variant trained with it) with respect to the speech embeddings of one seeded training batch
+    (`encoders.gradient_balance`), and each term's ratio to JEL's. The trained encoders are copied: a
+    train-mode pass would move their BatchNorm statistics."""
+    def row(state: str, norms: dict[str, dict[str, float]]) -> dict:
         jel = next(v["embedding"] for k, v in norms.items() if k.startswith("jel"))
-        rows.append({"encoder": state, **{f"{k}": f"{v['embedding']:.3g}" for k, v in norms.items()},
-                     **{f"{k.split(' ')[0]} / jel": f"{v['embedding'] / jel:.3g}" for k, v in norms.items()
-                        if not k.startswith("jel")}})
-    return rows
+        return {"encoder": state, **{k: f"{v['embedding']:.3g}" for k, v in norms.items()},
+                **{f"{k.split(' ')[0]} / jel": f"{v['embedding'] / jel:.3g}" for k, v in norms.items()
+                   if not k.startswith("jel")}}
+
+    rows = [row("initialisation", initial_gradient_balance(data, teacher, train_seed=train_seed))]
+    batch = training_batch(data, teacher, train_seed)
+    return rows + [row(state, gradient_balance(copy.deepcopy(model).cpu(), batch)) for state, model in encoders.items()]
 
 
 def sweep_configs(data: PreparedData) -> dict[str, TSLConfig]:
