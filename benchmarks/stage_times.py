@@ -1,4 +1,4 @@
-"""Per-stage times of one reproduction (`make reproduce-table2`), from what the run left behind.
+"""Per-stage times of one reproduction (`make reproduce-table2`, or one table's notebook), from what it left behind.
 
 - Each executed notebook under `results/<dataset>/<profile>/` carries papermill's start and end time.
 - Each keyed run (`s2i_lib/stages/runs.py`) writes its `config.json` when it starts, and its products
@@ -8,9 +8,11 @@
   were reused and cost this reproduction nothing. A run resumed across sessions would show the wall time
   between its start and its end; the reproduction this table is for ran in one go.
 
-The table goes to `results/<dataset>/<profile>/stage_times.md` and `.csv`, with the CPU beside it.
+The table goes to `results/<dataset>/<profile>/stage_times.md` and `.csv` (or `--out`'s stem), with the CPU
+beside it; `--notebooks` counts only those notebooks and the runs started after the first of them began.
 
     python benchmarks/stage_times.py --dataset birds --profile default
+    python benchmarks/stage_times.py --profile default --notebooks 05_table4 --out stage_times_table4
 """
 from __future__ import annotations
 
@@ -35,10 +37,12 @@ STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddi
 WRITTEN_AT_THE_END = {"evaluation"}
 
 
-def notebook_times(folder: Path) -> list[dict]:
-    """Start, end and minutes of every executed notebook in `folder` (papermill's metadata)."""
+def notebook_times(folder: Path, stems: list[str] | None = None) -> list[dict]:
+    """Start, end and minutes of every executed notebook in `folder` (or those named `stems`; papermill's metadata)."""
     rows = []
     for path in sorted(folder.glob("*.ipynb")):
+        if stems and path.stem not in stems:
+            continue
         meta = json.loads(path.read_text())["metadata"].get("papermill", {})
         if meta.get("start_time") and meta.get("end_time"):
             start, end = (datetime.fromisoformat(meta[k]) for k in ("start_time", "end_time"))
@@ -67,11 +71,14 @@ def main() -> None:
     parser.add_argument("--dataset", default="birds")
     parser.add_argument("--profile", default="default")
     parser.add_argument("--seed", type=int, default=0, help="the data seed")
+    parser.add_argument("--notebooks", nargs="*", help="only these executed notebooks (stems, e.g. 05_table4)")
+    parser.add_argument("--out", default="stage_times", help="stem of the .md and .csv written")
     args = parser.parse_args()
     folder = REPO_ROOT / "results" / args.dataset / args.profile
-    notebooks = notebook_times(folder)
+    notebooks = notebook_times(folder, args.notebooks)
     if not notebooks:
-        raise SystemExit(f"no executed notebooks in {folder}: run `make reproduce-table2 PROFILE={args.profile}` first")
+        raise SystemExit(f"no executed notebooks {args.notebooks or ''} in {folder}: run `make reproduce-table2 "
+                         f"PROFILE={args.profile}` (or the notebook's make target) first")
     since = min(r["start"] for r in notebooks)
     runs = run_times(artifacts_dir(args.dataset, args.profile) / f"seed{args.seed}", since)
     total = (max(r["end"] for r in notebooks) - since).total_seconds() / 60
@@ -81,10 +88,10 @@ def main() -> None:
                         f"Notebooks in all: {total:.1f} min (set-up before them not included).",
                         "## Keyed runs computed by this reproduction (config.json to the last product)",
                         markdown_table(runs) if runs else "(none: every run was reused)",
-                        "Evaluations are not listed: their run folders are written when they end; table2.md's run "
-                        "details give each evaluation's seconds."])
-    (folder / "stage_times.md").write_text(text + "\n")
-    write_csv(runs or [{"stage": "", "run": "", "started (UTC)": "", "minutes": ""}], folder / "stage_times.csv")
+                        "Evaluations are not listed: their run folders are written when they end; the table's run "
+                        "details (table2.md, table4.md, ...) give each evaluation's seconds."])
+    (folder / f"{args.out}.md").write_text(text + "\n")
+    write_csv(runs or [{"stage": "", "run": "", "started (UTC)": "", "minutes": ""}], folder / f"{args.out}.csv")
     print(text)
 
 
