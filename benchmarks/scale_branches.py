@@ -18,11 +18,10 @@ import torch
 from s2i_lib.__main__ import seed_arg
 from s2i_lib.config import TRAIN_SEED
 from s2i_lib.data import markdown_table, prepare, write_csv
-from s2i_lib.metrics.fid import fid_features
-from s2i_lib.stages import SCALES, machine, scale_sizes
-from s2i_lib.stages.evaluate import fid_estimate, kid_estimate, picked_captions, real_test_features
-from s2i_lib.stages.gan import gan_run, train_gan_run, trained_generator
 from s2i_lib.generate import generate
+from s2i_lib.stages import SCALES, machine, scale_sizes
+from s2i_lib.stages.evaluate import evaluation_conditions, fid_kid, real_test_features
+from s2i_lib.stages.gan import gan_run, train_gan_run, trained_generator
 
 
 def main() -> None:
@@ -35,24 +34,17 @@ def main() -> None:
     args = parser.parse_args()
 
     data = prepare(args.dataset, args.profile, None, seed=args.seed)
-    sizes = data.profile.eval
     rows = []
     for branches in SCALES:
         gan = gan_run(data, "tsl", branches, train_seed=args.train_seed, base_size=scale_sizes(data, 1)[0])
         train_gan_run(data, gan, device=args.device)
         netG, _ = trained_generator(gan, args.device)
-        embeddings = gan.embeddings.embeddings["test"]
-        picks = picked_captions(len(embeddings), embeddings.shape[1], sizes.captions_per_image, args.seed)
-        chosen = embeddings[torch.arange(len(embeddings))[:, None], torch.as_tensor(picks)]
+        _, chosen = evaluation_conditions(data, gan, args.seed)
         outputs = generate(netG, chosen, seed=args.seed, device=args.device, all_branches=True, progress=False)
         for side, images in zip(scale_sizes(data, branches), outputs):
             start = time.time()
-            n, k = images.shape[:2]
             real = real_test_features(data, side, args.device, progress=False)
-            fake = fid_features(images.reshape(n * k, *images.shape[-3:]).float() / 255, device=args.device,
-                                progress=False)
-            fid = fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, args.seed)
-            kid = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, args.seed)
+            fid, kid = fid_kid(data, real, images, args.seed, args.device, progress=False)
             rows.append({"generator": " / ".join(map(str, scale_sizes(data, branches))), "branch side": side,
                          "largest output": side == scale_sizes(data, branches)[-1],
                          "FID": f"{fid.value:.2f} ± {fid.error:.2f}",

@@ -148,6 +148,24 @@ def kid_estimate(real: np.ndarray, fake: np.ndarray, subsets: int, subset_size: 
     return Estimate(result.mean, result.std)
 
 
+def evaluation_conditions(data: PreparedData, gan: GANRun, seed: int) -> tuple[np.ndarray, Tensor]:
+    """The evaluation's seeded test captions: (N, k) caption indices per test image and their embeddings
+    (N, k, D) from `gan`'s system."""
+    embeddings = gan.embeddings.embeddings["test"]
+    picks = picked_captions(len(embeddings), embeddings.shape[1], data.profile.eval.captions_per_image, seed)
+    return picks, embeddings[torch.arange(len(embeddings))[:, None], torch.as_tensor(picks)]
+
+
+def fid_kid(data: PreparedData, real: np.ndarray, images: Tensor, seed: int, device: str = "cpu",
+            progress: bool = True) -> tuple[Estimate, Estimate]:
+    """FID and KID of generated uint8 images (N, k, 1, 3, H, W) against real test features (N, 2048)."""
+    sizes = data.profile.eval
+    n, k = images.shape[:2]
+    fake = fid_features(images.reshape(n * k, *images.shape[-3:]).float() / 255, device=device, progress=progress)
+    return (fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, seed),
+            kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed))
+
+
 def hits_estimate(hits: list[dict[str, bool]], reps: int, seed: int) -> Estimate:
     """Pooled accuracy over every (image, spoken attribute) and its bootstrap error over the images."""
     correct = np.array([sum(h.values()) for h in hits], dtype=np.float64)
@@ -226,8 +244,7 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
         return measures
     sizes = data.profile.eval
     embeddings = gan.embeddings.embeddings["test"]
-    picks = picked_captions(len(embeddings), embeddings.shape[1], sizes.captions_per_image, seed)
-    chosen = embeddings[torch.arange(len(embeddings))[:, None], torch.as_tensor(picks)]
+    picks, chosen = evaluation_conditions(data, gan, seed)
     matched = generate(netG, chosen, seed=seed, device=device, progress=progress)       # (N, k, 1, 3, H, W)
     n, k = matched.shape[:2]
 
@@ -244,9 +261,7 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
         sets[" shuffled"] = generate(netG, chosen[torch.as_tensor(derangement(len(chosen), seed))], seed=seed,
                                      device=device, progress=progress)
     for suffix, images in sets.items():
-        fake = fid_features(flat(images).float() / 255, device=device, progress=progress)
-        measures[f"FID{suffix}"] = fid_estimate(real, fake.reshape(n, k, -1), sizes.bootstrap_reps, seed)
-        measures[f"KID{suffix}"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
+        measures[f"FID{suffix}"], measures[f"KID{suffix}"] = fid_kid(data, real, images, seed, device, progress)
         measures[f"R-precision{suffix}"] = r_precision_estimate(data, matcher, images, spoken,
                                                                  sizes.bootstrap_reps, seed)
     if data.builtin:
