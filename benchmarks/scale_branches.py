@@ -19,7 +19,8 @@ from s2i_lib.__main__ import seed_arg
 from s2i_lib.config import TRAIN_SEED
 from s2i_lib.data import markdown_table, prepare, write_csv
 from s2i_lib.generate import generate
-from s2i_lib.stages import SCALES, machine, scale_sizes
+from s2i_lib.report import machine
+from s2i_lib.stages import SCALES, scale_sizes
 from s2i_lib.stages.evaluate import evaluation_conditions, fid_kid, real_test_features
 from s2i_lib.stages.gan import gan_run, train_gan_run, trained_generator
 

@@ -22,7 +22,7 @@ from gan_step import EMBEDDING_DIM, make_batch, run_path  # noqa: E402
 from s2i_lib.config import get_profile  # noqa: E402
 from s2i_lib.data import markdown_table, write_csv  # noqa: E402
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators  # noqa: E402
-from s2i_lib.stages import machine  # noqa: E402
+from s2i_lib.report import machine  # noqa: E402
 from s2i_lib.train.gan import Precision  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "scale_step_benchmark.csv"

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from s2i_lib.config import REPO_ROOT, artifacts_dir
 from s2i_lib.data import markdown_table, write_csv
-from s2i_lib.stages import list_runs, machine
+from s2i_lib.report import machine
+from s2i_lib.stages import list_runs
 
 # What each kind of run is, in the words of the stage table.
 STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddings": "caption embeddings",

@@ -19,8 +19,9 @@ from s2i_lib.models.stackgan import GANConfig, Generator
 from s2i_lib.stages.figures import (Pair, interpolation_images, interpolation_monotonicity, monotone_rho,
                                     preference, training_logs)
 from s2i_lib.stages.gan import gan_configs
-from s2i_lib.stages.table4 import LOSS_VARIANTS, PAPER_TABLE4, sweep_configs, table4_claims, table4_rows
-from s2i_lib.stages.table5 import PAPER_TABLE5, scale_sizes, table5_claims, table5_rows
+from s2i_lib.report.cited import TABLE4 as PAPER_TABLE4, TABLE5 as PAPER_TABLE5
+from s2i_lib.stages.table4 import LOSS_VARIANTS, sweep_configs, table4_claims, table4_rows
+from s2i_lib.stages.table5 import scale_sizes, table5_claims, table5_rows
 from test_gan_stage import ColourGenerator, ColourReader
 
 

@@ -9,7 +9,7 @@ command line (`python -m s2i_lib`) call these:
 - `gan_run`, `train_gan_run`, `trained_generator`, `generate` and `generate_test_images`; `attribute_scorer`,
   `condition_following`, `spoken_targets` for the built-in data set;
 - `measure_system` (each system's GAN trained and evaluated by `evaluate_gan`), `real_reference`,
-  `real_test_images`, `mean_over_seeds`, `table2_rows`, `claim_rows`, `write_table2`: Table II;
+  `real_test_images`, `mean_over_seeds`, `table2_rows`, `claim_rows`: Table II (written by `report.write_table`);
 - `degraded_speech`, `degraded_transcripts`, `measure_standin`, `standin_rows`, `standin_claims`: Table III's
   offline stand-in (held-out voices in noise and reverberation, not real speech); `table3_rows`,
   `table3_claims`: Table III on Places audio captions;
@@ -28,8 +28,7 @@ from .robustness import (STANDIN, STANDIN_SYSTEMS, degraded_speech, degraded_tra
                          standin_claims, standin_rows)
 from .runs import list_runs, runs_table
 from .systems import SYSTEMS, build_system, caption_indices, load_embeddings
-from .table2 import (PAPER_DATASET, SYSTEM_LABELS, claim_rows, machine, mean_over_seeds, measure_system, table2_rows,
-                     write_table, write_table2)
+from .table2 import SYSTEM_LABELS, claim_rows, mean_over_seeds, measure_system, table2_rows
 from .table3 import TABLE3_SYSTEMS, table3_claims, table3_rows
 from .table4 import (LOSS_VARIANTS, VARIANT_LABELS, gradient_rows, table4_claims, table4_rows, test_retrieval,
                      train_variant, weight_sweep)
@@ -42,8 +41,8 @@ from .transcripts import transcripts_stage, wer_by_voice
 __all__ = ["generate", "gradient_balance", "initial_gradient_balance", "attribute_scorer", "condition_following", "gan_run",
            "generate_test_images", "spoken_targets", "train_gan_run", "trained_generator", "list_runs", "runs_table",
            "SYSTEMS", "build_system", "caption_indices", "load_embeddings", "teacher_probe", "teacher_stage", "transcripts_stage", "wer_by_voice",
-           "evaluate_gan", "real_reference", "real_test_images", "PAPER_DATASET", "claim_rows", "machine", "mean_over_seeds",
-           "measure_system", "table2_rows", "write_table", "write_table2", "SYSTEM_LABELS", "STANDIN", "STANDIN_SYSTEMS",
+           "evaluate_gan", "real_reference", "real_test_images", "claim_rows", "mean_over_seeds",
+           "measure_system", "table2_rows", "SYSTEM_LABELS", "STANDIN", "STANDIN_SYSTEMS",
            "degraded_speech", "degraded_transcripts", "measure_standin", "standin_claims", "standin_rows",
            "TABLE3_SYSTEMS", "table3_claims", "table3_rows", "LOSS_VARIANTS", "VARIANT_LABELS", "gradient_rows",
            "table4_claims", "table4_rows", "test_retrieval", "train_variant", "weight_sweep", "SCALES", "scale_sizes",

@@ -34,7 +34,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..config import TRAIN_SEED
 from ..data.dataset import load_image_tensor
 from ..data.prepare import PreparedData
@@ -54,16 +53,6 @@ from .systems import caption_indices, load_embeddings
 from .teacher import teacher_network, teacher_sizes
 
 
-def load_finished(run: Run, name: str, redo: str) -> dict | None:
-    """The state saved as `name` in `run` once it finished; None when it has not, or when the file is damaged
-    (said, with what happens instead: `redo`)."""
-    try:
-        return load_checkpoint(run.folder / name) if run.done else None
-    except CorruptFileError as e:
-        print(f"{redo}: {e}")
-        return None
-
-
 def real_test_images(data: PreparedData, image_size: int) -> torch.Tensor:
     """The test images resized (antialiased) to `image_size`, as the resize's uint8 pixels (N, 3, H, W), the
     form generated images take (`generate.to_uint8`)."""
@@ -75,13 +64,12 @@ def real_test_features(data: PreparedData, image_size: int, device: str = "cpu",
     kept in a keyed run (one per data set, resolution and FID protocol)."""
     run = Run("fid_real", "test", {"data": data.identity(), "image_size": image_size, "protocol": PROTOCOL},
               data.artifacts)
-    path = run.open() / "features.pt"
-    state = load_finished(run, path.name, "computing the real features again")
-    if state is None:
+
+    def compute() -> dict:
         images = real_test_images(data, image_size).float() / 255
-        state = {"features": torch.from_numpy(fid_features(images, device=device, progress=progress))}
-        save_checkpoint(path, state)
-        run.finish({"images": len(images)})
+        return {"features": torch.from_numpy(fid_features(images, device=device, progress=progress))}
+    state = run.computed("features.pt", compute, lambda state: {"images": len(state["features"])},
+                         "computing the real features again")
     return state["features"].numpy()
 
 
@@ -103,19 +91,19 @@ def score_classifier(data: PreparedData, train_seed: int = TRAIN_SEED, device: s
         seen[r.label] = seen.get(r.label, 0) + 1
         held.append(seen[r.label] % 5 == 0)
     held = torch.tensor(held)
-    path = run.open() / "classifier.pt"
-    state = load_finished(run, path.name, "fine-tuning the score's classifier again")
-    if state is not None:
-        model = InDomainClassifier(len(classes), sizes.score_size)
-        model.load_state_dict(state["model"])
-        return model.eval().to(device), state["held_out_accuracy"]
-    images = load_image_tensor(test, sizes.score_size)
-    model = fine_tune_classifier(images[~held], labels[~held], sizes.score_epochs, image_size=sizes.score_size,
-                                 seed=train_seed, device=device, progress=progress)
-    accuracy = classifier_accuracy(model, images[held], labels[held]) if held.any() else float("nan")
-    save_checkpoint(path, {"model": model.state_dict(), "held_out_accuracy": accuracy})
-    run.finish({"held_out_accuracy": accuracy, "classes": len(classes)})
-    return model, accuracy
+
+    def compute() -> dict:
+        images = load_image_tensor(test, sizes.score_size)
+        model = fine_tune_classifier(images[~held], labels[~held], sizes.score_epochs, image_size=sizes.score_size,
+                                     seed=train_seed, device=device, progress=progress)
+        accuracy = classifier_accuracy(model, images[held], labels[held]) if held.any() else float("nan")
+        return {"model": model.state_dict(), "held_out_accuracy": accuracy}
+    state = run.computed("classifier.pt", compute, lambda state: {"held_out_accuracy": state["held_out_accuracy"],
+                                                                  "classes": len(classes)},
+                         "fine-tuning the score's classifier again")
+    model = InDomainClassifier(len(classes), sizes.score_size)
+    model.load_state_dict(state["model"])
+    return model.eval().to(device), state["held_out_accuracy"]
 
 
 def score_estimate(model: InDomainClassifier, images: torch.Tensor, seed: int) -> Estimate:
@@ -205,17 +193,13 @@ def r_precision_estimate(data: PreparedData, matcher: tuple[ImageTeacher, Tensor
     return Estimate(float(hits.mean()), bootstrap_error(lambda idx: hits[idx].mean(), n, reps, seed))
 
 
-# The version of what `evaluate_gan` measures, in its runs' keys: bump it when a measure's computation changes,
-# so that measures of an older method are never shown (the stages' common `runs.FORMAT` would retrain all).
-METHOD = 3
-
-
 def evaluation_run(data: PreparedData, gan: GANRun, seed: int, shuffled_control: bool = True) -> Run:
-    """Keyed by the GAN and the embeddings it is fed (the pipeline two-stage system shares the text GAN)."""
+    """Keyed by the GAN and the embeddings it is fed (the pipeline two-stage system shares the text GAN); what
+    `evaluate_gan` measures is versioned by `runs.VERSIONS["evaluation"]`."""
     return Run("evaluation", gan.embeddings.system, {"data": data.identity(), "gan": gan.run.key,
                                                      "embeddings": gan.embeddings.run.key, "seed": seed,
                                                      "eval": asdict(data.profile.eval), "protocol": PROTOCOL,
-                                                     "shuffled_control": shuffled_control, "method": METHOD},
+                                                     "shuffled_control": shuffled_control},
                data.artifacts)
 
 
@@ -226,11 +210,6 @@ def spoken_targets_of(data: PreparedData, system: str) -> list[list[dict[str, st
     return [[targets[i][k] for k in row] for i, row in enumerate(caption_indices(data, system, "test"))]
 
 
-def stored(run: Run) -> dict[str, Estimate] | None:
-    state = load_finished(run, "measures.pt", "evaluating again")
-    return None if state is None else {k: Estimate(*v) for k, v in state["measures"].items()}
-
-
 def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0, train_seed: int = TRAIN_SEED,
                  device: str = "cpu", progress: bool = True, shuffled_control: bool = True) -> dict[str, Estimate]:
     """FID and KID of `gan`'s generator `netG` on the test images (with `shuffled_control` also with shuffled
@@ -238,10 +217,18 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
     data) spoken-attribute accuracy of matched, shuffled and real images ("attributes real"), each an
     `Estimate`; reused from its keyed run when already measured. `train_seed` is the score classifier's and the
     attribute scorer's."""
-    run = evaluation_run(data, gan, seed, shuffled_control)
-    measures = stored(run)
-    if measures is not None:
-        return measures
+    def compute() -> dict:
+        measures = gan_measures(data, gan, netG, seed, train_seed, device, progress, shuffled_control)
+        return {"measures": {k: (v.value, v.error) for k, v in measures.items()}}
+    state = evaluation_run(data, gan, seed, shuffled_control).computed(
+        "measures.pt", compute, lambda state: {k: str(Estimate(*v)) for k, v in state["measures"].items()},
+        "evaluating again")
+    return {k: Estimate(*v) for k, v in state["measures"].items()}
+
+
+def gan_measures(data: PreparedData, gan: GANRun, netG: Generator, seed: int, train_seed: int, device: str,
+                 progress: bool, shuffled_control: bool) -> dict[str, Estimate]:
+    """`evaluate_gan`'s measures, computed."""
     sizes = data.profile.eval
     embeddings = gan.embeddings.embeddings["test"]
     picks, chosen = evaluation_conditions(data, gan, seed)
@@ -271,8 +258,6 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
                               device, real_images)
         measures.update({f"attributes {name}": hits_estimate(h, sizes.bootstrap_reps, seed)
                          for name, h in hits.items()})
-    save_checkpoint(run.open() / "measures.pt", {"measures": {k: (v.value, v.error) for k, v in measures.items()}})
-    run.finish({k: str(v) for k, v in measures.items()})
     return measures
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
+from ..checkpoint import load_checkpoint
 from ..config import TRAIN_SEED
 from ..data.builtin import read_manifest
 from ..data.dataset import SpeechImageDataset, load_image_tensor
@@ -23,15 +23,11 @@ from ..losses.tsl import TSLConfig
 from ..metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
 from ..metrics.semantic import accuracy_from_hits, spoken_attribute_hits, spoken_attributes
 from ..models.stackgan import GANConfig, Generator
-from ..train.gan import ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds, train_gan
+from ..train.gan import (OUTSIDE_KEY, ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds,
+                         train_gan)
 from .runs import Run
 from .systems import SystemEmbeddings, load_embeddings
 from .transcripts import two_stage_reading
-
-
-# Training settings that do not change the weights, left out of a GAN run's key (the iteration count is in it:
-# a 10,000-iteration request never reuses, nor extends, a 5,000-iteration run).
-NOT_IN_KEY = ("snapshot_every", "sample_every", "log_every", "num_workers")
 
 
 def gan_configs(data: PreparedData, embedding_dim: int, branches: int = 0, iterations: int = 0,
@@ -85,7 +81,7 @@ def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iteratio
     embeddings = load_embeddings(data, system, teacher, tsl, encoder_seed)
     config, train_config = gan_configs(data, embeddings.embeddings["train"].shape[-1], branches, iterations,
                                        train_seed, base_size)
-    weights = {k: v for k, v in asdict(train_config).items() if k not in NOT_IN_KEY}
+    weights = {k: v for k, v in asdict(train_config).items() if k not in OUTSIDE_KEY}   # iterations in
     run = Run("gan", system, {"data": data.identity(), "embeddings": embeddings.run.key, "gan": asdict(config),
                               "train": weights}, data.artifacts)
     return GANRun(embeddings, config, train_config, run)
@@ -135,24 +131,21 @@ def attribute_scorer(data: PreparedData, train_seed: int = TRAIN_SEED, progress:
     values = {k: tuple(v) for k, v in read_manifest(data.root)["attributes"].items()}
     run = Run("scorer", "attributes", {"data": data.identity(), "image_size": sizes.scorer_size,
                                        "epochs": sizes.scorer_epochs, "train_seed": train_seed}, data.artifacts)
-    path = run.open() / "scorer.pt"
-    try:
-        state = load_checkpoint(path)
-    except CorruptFileError as e:
-        print(f"training the scorer again: {e}")
-        state = None
-    if state is not None and state["values"] == values:
-        model = AttributeClassifier(values, sizes.scorer_size)
-        model.load_state_dict(state["model"])
-        return model.eval()
-    train = data.records["train"]
-    model = train_attribute_classifier(load_image_tensor(train, sizes.scorer_size),
-                                       encode_attributes([r.attributes for r in train], values), values,
-                                       epochs=sizes.scorer_epochs, image_size=sizes.scorer_size, seed=train_seed,
-                                       device="cpu", progress=progress)
-    save_checkpoint(path, {"model": model.state_dict(), "values": values})
-    run.finish()
-    return model
+
+    def compute() -> dict:
+        train = data.records["train"]
+        model = train_attribute_classifier(load_image_tensor(train, sizes.scorer_size),
+                                           encode_attributes([r.attributes for r in train], values), values,
+                                           epochs=sizes.scorer_epochs, image_size=sizes.scorer_size,
+                                           seed=train_seed, device="cpu", progress=progress)
+        return {"model": model.state_dict(), "values": values}
+    state = run.computed("scorer.pt", compute, redo="training the scorer again")
+    if state["values"] != values:
+        raise RuntimeError(f"{run.folder} holds a scorer of other attribute values than the manifest's: delete "
+                           f"{run.folder} and run again")
+    model = AttributeClassifier(values, sizes.scorer_size)
+    model.load_state_dict(state["model"])
+    return model.eval()
 
 
 def spoken_targets(data: PreparedData, split: str) -> list[list[dict[str, str]]]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +40,9 @@ from ..generate import generate
 from ..metrics.fid import fid_features
 from ..metrics.retrieval import image_ranks
 from ..metrics.semantic import spoken_attribute_hits
-from ..metrics.uncertainty import Estimate, bootstrap_error, read_claim
+from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..progress import tqdm
+from ..report import STANDIN_MEASURES, cells, measure, read_claims
 from .encoders import TrainedEncoder, embed_texts
 from .evaluate import fid_estimate, hits_estimate, kid_estimate, real_test_features
 from .gan import GANRun, spoken_targets
@@ -95,7 +96,7 @@ def degraded_speech(data: PreparedData, progress: bool = True) -> DegradedSpeech
     test = data.records["test"]
     pairs = held_out_utterances(test, sizes.images, data.seed)
     listening = conditions(sizes.noises, sizes.snrs_db, sizes.rt60s_s)
-    run = Run("degraded", "held-out-voices", {"data": data.identity(), "pairs": pairs, "method": 1,
+    run = Run("degraded", "held-out-voices", {"data": data.identity(), "pairs": pairs,
                                              "conditions": [asdict(c) for c in listening]}, data.artifacts)
     speech = DegradedSpeech(run, pairs, listening)
     if run.done:
@@ -157,7 +158,7 @@ def robustness_run(data: PreparedData, gan: GANRun, speech: DegradedSpeech, tran
     sizes = data.profile.eval
     return Run("robustness", gan.embeddings.system, {
         "data": data.identity(), "gan": gan.run.key, "embeddings": gan.embeddings.run.key, "speech": speech.run.key,
-        "transcripts": transcripts.key if transcripts else None, "seed": seed, "method": 1,
+        "transcripts": transcripts.key if transcripts else None, "seed": seed,
         "eval": {"bootstrap_reps": sizes.bootstrap_reps, "kid_subsets": sizes.kid_subsets,
                  "kid_subset_size": sizes.kid_subset_size}}, data.artifacts)
 
@@ -234,49 +235,44 @@ def measure_standin(data: PreparedData, gan: GANRun, netG, encoder: TrainedEncod
                                        for name, m in state["measures"].items()}, state["examples"])
 
 
-LOWER_IS_BETTER = {"WER": True, "FID": True, "KID": True, "cos to clean": False, "R@10": False, "attributes": False}
-SHOWN = {"WER": 3, "cos to clean": 3, "R@10": 3, "attributes": 3, "FID": 1, "KID": 4}
-
-
 def standin_rows(results: dict[str, StandinResult], labels: dict[str, str]) -> list[dict]:
     """One row per (condition, system) with every measure as "value ± error" ("" where a system has none)."""
     names = list(next(iter(results.values())).measures)
-    rows = []
-    for name in names:
-        for system, result in results.items():
-            m = result.measures[name]
-            rows.append({"condition": name, "system": labels[system],
-                         **{k: (f"{m[k].value:.{d}f} ± {m[k].error:.{d}f}" if k in m else "")
-                            for k, d in SHOWN.items()}})
-    return rows
+    return [{"condition": name, "system": labels[system], **cells(result.measures[name], STANDIN_MEASURES)}
+            for name in names for system, result in results.items()]
 
 
-def degradation(result: StandinResult, condition: str, measure: str) -> Estimate:
-    """How much worse `measure` is under `condition` than clean (positive = worse), errors combined as if
+def degradation(result: StandinResult, condition: str, name: str) -> Estimate:
+    """How much worse measure `name` is under `condition` than clean (positive = worse), errors combined as if
     independent (they are positively correlated, so this overstates the error: conservative)."""
-    a, b = result.measures[condition][measure], result.measures[CLEAN.name][measure]
-    worse = (a.value - b.value) if LOWER_IS_BETTER[measure] else (b.value - a.value)
+    a, b = result.measures[condition][name], result.measures[CLEAN.name][name]
+    worse = (a.value - b.value) if measure(name, STANDIN_MEASURES).lower_is_better else (b.value - a.value)
     return Estimate(worse, math.hypot(a.error, b.error))
+
+
+def two_stage_and_ours(a: Estimate, b: Estimate) -> dict[str, str]:
+    return {"two-stage": str(a), "ours": str(b)}
+
+
+def ours_and_two_stage_worse(a: Estimate, b: Estimate) -> dict[str, str]:
+    return {"two-stage": f"worse by {b}", "ours": f"worse by {a}"}
 
 
 def standin_claims(results: dict[str, StandinResult], listed: list[Condition],
                    measures: tuple[str, ...] = ("attributes", "FID", "KID")) -> list[dict]:
     """The paper's Table III reading, on the stand-in: "two-stage beats ours" when clean and under the hardest
     condition of each series (`degrade.condition_groups`), and "ours degrades more than two-stage" from clean to
-    each of those; held / not held / within noise on each measure both systems have."""
+    each of those; held / not held / within noise on each measure both systems have (`report.read_claims`; a
+    degradation is read with higher = worse)."""
     ours, two = results["tsl"], results["two_stage"]
     rows = []
     for name in [CLEAN.name, *(group[-1].name for group in condition_groups(listed))]:
-        for measure in measures:
-            if measure not in ours.measures[name] or measure not in two.measures[name]:
-                continue
-            a, b = two.measures[name][measure], ours.measures[name][measure]
-            rows.append({"claim": "two-stage beats ours", "condition": name, "measure": measure,
-                         "two-stage": str(a), "ours": str(b),
-                         "reading": read_claim(a, b, LOWER_IS_BETTER[measure])})
-            if name != CLEAN.name:
-                da, db = degradation(ours, name, measure), degradation(two, name, measure)
-                rows.append({"claim": "ours degrades more than two-stage", "condition": name, "measure": measure,
-                             "two-stage": f"worse by {db}", "ours": f"worse by {da}",
-                             "reading": read_claim(da, db, lower_is_better=False)})
+        for chosen in (measure(m, STANDIN_MEASURES) for m in measures):
+            where = {"condition": name}
+            rows += read_claims("two-stage beats ours", two.measures[name], ours.measures[name], (chosen,),
+                                two_stage_and_ours, where)
+            if name != CLEAN.name and chosen.name in ours.measures[name] and chosen.name in two.measures[name]:
+                worse = {chosen.name: degradation(ours, name, chosen.name)}, {chosen.name: degradation(two, name, chosen.name)}
+                rows += read_claims("ours degrades more than two-stage", *worse, (replace(chosen, lower_is_better=False),),
+                                    ours_and_two_stage_worse, where)
     return rows

@@ -3,13 +3,17 @@
 A run's config is a JSON-able dict holding the data identity (data set, profile, data seed, root and sizes),
 the stage's full settings (loss terms and weights, epochs, widths, branches, iterations ...), the training
 seed, and the keys of the runs it reads (a GAN's config holds the key of its embeddings, which holds the
-key of its encoder, which holds the key of its teacher features) and the code's `FORMAT`. The key is the first
-12 hex digits of the SHA-256 of that config written canonically, so the same request finds the same folder (reused when finished,
+key of its encoder, which holds the key of its teacher features) and its kind's code version (`VERSIONS`). The
+key is the first 12 hex digits of the SHA-256 of that config written canonically, so the same request finds the same folder (reused when finished,
 resumed when not) and any difference gives a new folder: a run is never reloaded under another config.
 
 Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved config, readable), the stage's
 files, and `done.json` once the run finished (with a short summary). `list_runs` / `python -m s2i_lib runs`
 show what exists.
+
+A run's life: `open` (the folder and its config), the stage's work, `finish`. A run that makes one state file
+goes through `computed`: reused when finished, made again when not or when its file is damaged (said on the
+console), then saved and finished; `stored` reads such a file back.
 """
 from __future__ import annotations
 
@@ -18,11 +22,15 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 
 KEY_LENGTH = 12
-# The version of what the code does for a given config, part of every key: bump it when a change alters what a
-# run computes under the same settings (an augmentation, a loss, a data rule), so that old runs are not reused.
-FORMAT = 1
+# The version of what the code of a run kind computes for a given config, part of every key of that kind (1 when
+# not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
+# a loss, a measure), so that its old runs, and the runs that read them, are not reused; other kinds keep theirs.
+VERSIONS = {"evaluation": 3}
 
 
 def canonical(config: dict) -> str:
@@ -55,7 +63,7 @@ class Run:
 
     @property
     def key(self) -> str:
-        return run_key({"format": FORMAT, "kind": self.kind, "name": self.name, **self.config})
+        return run_key({"format": VERSIONS.get(self.kind, 1), "kind": self.kind, "name": self.name, **self.config})
 
     @property
     def folder(self) -> Path:
@@ -84,6 +92,26 @@ class Run:
     def finish(self, summary: dict | None = None) -> None:
         """Mark the run finished (`done.json`, with an optional short summary of what it made)."""
         write_json(self.open() / "done.json", summary or {})
+
+    def stored(self, name: str, redo: str = "computing it again") -> dict | None:
+        """The state saved as `name` once the run finished; None when it has not, or when the file is damaged
+        (said, with what happens instead: `redo`)."""
+        try:
+            return load_checkpoint(self.folder / name) if self.done else None
+        except CorruptFileError as e:
+            print(f"{redo}: {e}")
+            return None
+
+    def computed(self, name: str, compute: Callable[[], dict], summary: Callable[[dict], dict] = lambda state: {},
+                 redo: str = "computing it again") -> dict:
+        """The state of a run made of one file `name`: `stored` when finished, else `compute()`, saved there and
+        the run finished with `summary(state)`."""
+        state = self.stored(name, redo)
+        if state is None:
+            state = compute()
+            save_checkpoint(self.open() / name, state)
+            self.finish(summary(state))
+        return state
 
 
 def list_runs(root: str | Path) -> list[dict]:

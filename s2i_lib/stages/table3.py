@@ -6,12 +6,14 @@ Table II (FID, KID, the in-domain score, R-precision), beside the paper's FID on
 """
 from __future__ import annotations
 
-from ..metrics.uncertainty import Estimate, read_claim
+from ..metrics.uncertainty import Estimate
+from ..report import GAN_MEASURES, cited_table3, measure, read_claims
 from .table2 import SYSTEM_LABELS, table2_rows
 
 TABLE3_SYSTEMS = ("two_stage", "classifier", "tsl")
-PAPER_TABLE3_FID = {"two_stage": 64.59, "classifier": 232.39, "tsl": 83.06}    # paper Table III, Places-Subset
 PAPER_COLUMN = "paper FID (cited, Places-Subset)"
+CLAIMS = (("ours beats classifier-based", "tsl", "classifier"), ("two-stage beats ours", "two_stage", "tsl"))
+CLAIM_MEASURES = tuple(measure(name, GAN_MEASURES) for name in ("FID", "KID", "R-precision"))
 
 
 def table3_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate],
@@ -24,23 +26,17 @@ def table3_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estima
         if "cited only" in row["system"]:
             continue
         row = {k: v for k, v in row.items() if not k.startswith("paper ")}
-        system = labels.get(row["system"])
-        row[PAPER_COLUMN] = f"{PAPER_TABLE3_FID[system]:.2f}" if system in PAPER_TABLE3_FID else ""
+        row[PAPER_COLUMN] = cited_table3(labels.get(row["system"], ""))
         rows.append(row)
     return rows
+
+
+def claimed_better(a: Estimate, b: Estimate) -> dict[str, str]:
+    return {"claimed better": str(a), "than": str(b)}
 
 
 def table3_claims(measures: dict[str, dict[str, Estimate]]) -> list[dict]:
     """The paper's Table III claims (Sec. IV-C): ours beats classifier-based; two-stage beats ours on real speech.
     Each read on FID, KID and R-precision as held / not held / within noise."""
-    claims = [("ours beats classifier-based", "tsl", "classifier"), ("two-stage beats ours", "two_stage", "tsl")]
-    rows = []
-    for claim, a, b in claims:
-        if a not in measures or b not in measures:
-            continue
-        for name, lower in (("FID", True), ("KID", True), ("R-precision", False)):
-            if name in measures[a] and name in measures[b]:
-                x, y = measures[a][name], measures[b][name]
-                rows.append({"claim": claim, "measure": name, "claimed better": str(x), "than": str(y),
-                             "reading": read_claim(x, y, lower)})
-    return rows
+    return [row for claim, a, b in CLAIMS if a in measures and b in measures
+            for row in read_claims(claim, measures[a], measures[b], CLAIM_MEASURES, claimed_better)]

@@ -18,28 +18,20 @@ from dataclasses import replace
 
 import torch
 
-from ..checkpoint import save_checkpoint
 from ..config import TRAIN_SEED
 from ..data.prepare import PreparedData
 from ..losses.tsl import TSLConfig
 from ..metrics.retrieval import retrieval_estimates
-from ..metrics.uncertainty import Estimate, read_claim
+from ..metrics.uncertainty import Estimate
+from ..report import GAN_MEASURES, RETRIEVAL_MEASURES, cells, cited, read_claims, versus
 from .encoders import embed_speech, gradient_balance, initial_gradient_balance, train_speech_encoder, training_batch
-from .evaluate import load_finished
 from .runs import Run
 from .systems import build_system
-from .table2 import PAPER_DATASET, cited_is_fid, shown_estimate
 from .teacher import TeacherFeatures
 
 LOSS_VARIANTS = {"norm": TSLConfig(jel=False, kdl=False), "norm+jel": TSLConfig(kdl=False), "tsl": TSLConfig()}
 VARIANT_LABELS = {"norm": "L_norm only", "norm+jel": "L_norm + JEL",
                   "tsl": "L_norm + JEL + KDL (ours; Table II's run)"}
-# Paper Table IV: (IS mean, IS std, FID) per variant (docs/published-numbers.md).
-PAPER_TABLE4 = {
-    "CUB-200": {"norm": (3.71, 0.05, 27.45), "norm+jel": (4.02, 0.04, 16.75), "tsl": (4.11, 0.05, 18.70)},
-    "Oxford-102": {"norm": (2.81, 0.04, 66.84), "norm+jel": (3.22, 0.03, 58.19), "tsl": (3.23, 0.05, 57.11)},
-}
-RETRIEVAL_COLUMNS = ("class-centre acc", "AP@50", "R@1", "R@5", "R@10")
 
 
 def variant_tsl(variant: str) -> TSLConfig:
@@ -62,15 +54,14 @@ def test_retrieval(data: PreparedData, encoder_run: Run, embed: Callable[[], tor
     reps = data.profile.eval.bootstrap_reps
     run = Run("retrieval", encoder_run.name, {"encoder": encoder_run.key, "teacher": teacher.run.key, "reps": reps,
                                               "seed": seed}, data.artifacts)
-    path = run.open() / "measures.pt"
-    state = load_finished(run, path.name, "measuring the retrieval again")
-    if state is not None:
-        return {k: Estimate(*v) for k, v in state.items()}
-    labels = torch.tensor([r.label for r in data.records["test"]])
-    measures = retrieval_estimates(embed(), labels, teacher.features["test"].mean(1), reps, seed)
-    save_checkpoint(path, {k: (v.value, v.error) for k, v in measures.items()})
-    run.finish({k: str(v) for k, v in measures.items()})
-    return measures
+
+    def compute() -> dict:
+        labels = torch.tensor([r.label for r in data.records["test"]])
+        measures = retrieval_estimates(embed(), labels, teacher.features["test"].mean(1), reps, seed)
+        return {k: (v.value, v.error) for k, v in measures.items()}
+    state = run.computed("measures.pt", compute, lambda state: {k: str(Estimate(*v)) for k, v in state.items()},
+                         "measuring the retrieval again")
+    return {k: Estimate(*v) for k, v in state.items()}
 
 
 def gradient_rows(data: PreparedData, teacher: TeacherFeatures, encoders: dict[str, torch.nn.Module],
@@ -116,54 +107,28 @@ def weight_sweep(data: PreparedData, teacher: TeacherFeatures, train_seed: int =
     return out
 
 
-def cited(dataset: str, variant: str) -> dict[str, str]:
-    """The paper's Table IV IS and FID of `variant` on the data set `dataset` stands for, as cited text."""
-    return cited_is_fid(PAPER_TABLE4.get(PAPER_DATASET.get(dataset, ""), {}).get(variant))
-
-
 def table4_rows(dataset: str, measures: dict[str, dict[str, Estimate]],
                 retrieval: dict[str, dict[str, Estimate]]) -> list[dict]:
     """One row per variant (in `LOSS_VARIANTS` order): Table II's GAN measures and the encoder's unseen-class
     retrieval, each ± its error, and the paper's IS and FID cited."""
-    rows = []
-    for variant in LOSS_VARIANTS:
-        if variant not in measures and variant not in retrieval:
-            continue
-        m, r = measures.get(variant, {}), retrieval.get(variant, {})
-        kid = m.get("KID")
-        rows.append({"loss terms": VARIANT_LABELS[variant], "FID": shown_estimate(m, "FID", 2),
-                     "KID x 1000": "" if kid is None else f"{1000 * kid.value:.2f} ± {1000 * kid.error:.2f}",
-                     "in-domain score (not IS)": shown_estimate(m, "score", 2),
-                     "R-precision (R = 100)": shown_estimate(m, "R-precision", 3),
-                     "spoken-attribute acc": shown_estimate(m, "attributes matched", 3),
-                     **{f"encoder {c}": shown_estimate(r, c, 3) for c in RETRIEVAL_COLUMNS},
-                     **cited(dataset, variant)})
-    return rows
+    return [{"loss terms": VARIANT_LABELS[variant], **cells(measures.get(variant, {}), GAN_MEASURES),
+             **cells(retrieval.get(variant, {}), RETRIEVAL_MEASURES), **cited("IV", dataset, variant)}
+            for variant in LOSS_VARIANTS if variant in measures or variant in retrieval]
 
 
-GAN_MEASURES = (("FID", True), ("KID", True), ("score", False), ("R-precision", False),
-                ("attributes matched", False))
-ENCODER_MEASURES = tuple((c, False) for c in RETRIEVAL_COLUMNS)
+CLAIMS = (("L_norm alone is worst", "tsl", "norm"), ("JEL helps by a big margin", "norm+jel", "norm"),
+          ("KDL helps (a little)", "tsl", "norm+jel"))
 
 
 def table4_claims(measures: dict[str, dict[str, Estimate]], retrieval: dict[str, dict[str, Estimate]]) -> list[dict]:
     """The paper's Table IV claims read on every GAN and encoder measure both variants have: "L_norm alone is
     worst" (ours beats L_norm only; with the next claim, both others beat it), "JEL helps by a big margin"
     (L_norm + JEL beats L_norm only), "KDL helps (a little)" (ours beats L_norm + JEL; the paper's own numbers go
-    both ways on it). Each held / not held / within noise (`read_claim`, two combined standard errors)."""
-    claims = [("L_norm alone is worst", "tsl", "norm"), ("JEL helps by a big margin", "norm+jel", "norm"),
-              ("KDL helps (a little)", "tsl", "norm+jel")]
+    both ways on it). Each held / not held / within noise (`report.read_claims`)."""
     rows = []
-    for claim, better, worse in claims:
-        for level, table, names in (("GAN", measures, GAN_MEASURES), ("encoder", retrieval, ENCODER_MEASURES)):
-            if better not in table or worse not in table:
-                continue
-            for name, lower in names:
-                if name not in table[better] or name not in table[worse]:
-                    continue
-                a, b = table[better][name], table[worse][name]
-                rows.append({"claim": claim, "level": level, "measure": name,
-                             "compared": f"{VARIANT_LABELS[better]} vs {VARIANT_LABELS[worse]}",
-                             "values": f"{a} vs {b}", "difference": f"{a.value - b.value:+.3g}",
-                             "reading": read_claim(a, b, lower)})
+    for claim, better, worse in CLAIMS:
+        for level, table, names in (("GAN", measures, GAN_MEASURES), ("encoder", retrieval, RETRIEVAL_MEASURES)):
+            if better in table and worse in table:
+                rows += read_claims(claim, table[better], table[worse], names,
+                                    versus(f"{VARIANT_LABELS[better]} vs {VARIANT_LABELS[worse]}"), {"level": level})
     return rows

@@ -1,0 +1,42 @@
+"""The one table writer: a table's rows, the paper's claims read on them and what produced them (the run
+details: data, networks, seeds, times, machine, versions), as `<stem>.md` and `<stem>.csv`."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data.summary import markdown_table, write_csv
+
+
+def machine() -> str:
+    """The CPU model, its vector extensions that matter for speed, and the core count (beside every time)."""
+    model, flags = "unknown CPU", set()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name") and model == "unknown CPU":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    extensions = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
+    return f"{model} ({', '.join(extensions) or 'no AVX2'}), {os.cpu_count()} cores"
+
+
+def versions() -> str:
+    return f"torch {torch.__version__}, numpy {np.__version__}"
+
+
+def write_table(folder: Path, stem: str, heading: str, rows: list[dict], claims: list[dict],
+                details: dict) -> list[Path]:
+    """`<stem>.md` (heading, table, the paper's claims read, run details) and `<stem>.csv` (the rows) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"# {heading}", "", markdown_table(rows), "", "## The paper's claims, read on these numbers",
+             "", markdown_table(claims) if claims else "(no pair of systems measured)", "", "## Run details", ""]
+    lines += [f"- {name}: {value}" for name, value in details.items()]
+    (folder / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    write_csv(rows, folder / f"{stem}.csv")
+    return [folder / f"{stem}.md", folder / f"{stem}.csv"]
