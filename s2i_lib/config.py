@@ -139,13 +139,13 @@ PROFILES = {
         AblationSizes(sweep_lambda_norm=(50.0,), sweep_lambda_kdl=(10000.0,), sweep_epochs=1, scale_base_size=16,
                       interpolation_pairs=8)),
     # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 on the CPU; its images follow the condition
-    # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (README "Results so far").
+    # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (results/birds/default/README.md).
     "default": Profile(
         "default", DataSizes(None, {"birds": 20, "flowers": 30}, 128, 768),
         TeacherSizes(view_set="centre+flip", crop=160, finetune_epochs=2),
         EncoderSizes(speech_width=0.25, epochs=50, text_epochs=50, asr_per_image=1,
-                     classifier_schedule="authors-lr3e-4",     # chosen on validation classes (README)
-                     two_stage="pipeline"),                    # for time: no ASR of the training speech (README)
+                     classifier_schedule="authors-lr3e-4",     # chosen on validation classes (docs/running.md)
+                     two_stage="pipeline"),                    # no ASR of training speech (docs/deviations.md)
         GANSizes(branches=1, base_size=32, gf_dim=32, df_dim=32, iterations=5000, batch_size=32, amp=True,
                  sample_every=500, snapshot_every=500, log_every=50),
         EvalSizes(captions_per_image=1), RobustnessSizes(images=100),

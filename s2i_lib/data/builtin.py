@@ -1,6 +1,6 @@
 """The built-in spoken-caption data set: procedural birds or flowers, captions, and speech for every caption.
 
-See the README, "The built-in data set". Each image is one job with its own random generator, seeded by
+See docs/builtin-data.md. Each image is one job with its own random generator, seeded by
 (seed, kind, class, image), so the data set is the same whichever worker makes which item and in which order.
 A job writes its PNG and wavs through temporary files renamed into place, and its item JSON last: an item
 whose JSON exists is complete, so a build that was interrupted resumes where it stopped and never leaves

@@ -170,7 +170,7 @@ def caption_matcher(data: PreparedData, train_seed: int = TRAIN_SEED,
                     device: str = "cpu") -> tuple[ImageTeacher, Tensor]:
     """R-precision's judge: the teacher network (image side) and the text system's embeddings of every test
     caption (N, K, D), which TSL trained into the teacher's space (notebook 01's retrieval). The same judge for
-    every system; it is the text system's own encoder, which favours the text and two-stage rows (README)."""
+    every system; it is the text system's own encoder, which favours the text and two-stage rows (docs/running.md)."""
     sizes = teacher_sizes(data)
     net = teacher_network(data, sizes, train_seed, device, progress=False)
     return net, load_embeddings(data, "text", None, TSLConfig(), train_seed).embeddings["test"]

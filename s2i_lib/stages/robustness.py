@@ -2,7 +2,7 @@
 on test speech from voices held out of training, degraded by noise and reverberation (`s2i_lib.degrade`).
 
 The paper's Table III runs the systems on real spoken captions (Places audio captions), which cannot be
-installed offline (README deviations). Here, for up to `RobustnessSizes.images` seeded unseen-class test images,
+installed offline (docs/deviations.md). Here, for up to `RobustnessSizes.images` seeded unseen-class test images,
 one caption spoken by a held-out voice is put through every condition (clean, each noise at each SNR, each
 reverberation time). The degraded recordings are written once to a keyed run (a person can listen to them), the
 recogniser transcribes them for the two-stage system, and each system's measures go to its own keyed run, saved
@@ -272,7 +272,8 @@ def standin_claims(results: dict[str, StandinResult], listed: list[Condition],
             rows += read_claims("two-stage beats ours", two.measures[name], ours.measures[name], (chosen,),
                                 two_stage_and_ours, where)
             if name != CLEAN.name and chosen.name in ours.measures[name] and chosen.name in two.measures[name]:
-                worse = {chosen.name: degradation(ours, name, chosen.name)}, {chosen.name: degradation(two, name, chosen.name)}
-                rows += read_claims("ours degrades more than two-stage", *worse, (replace(chosen, lower_is_better=False),),
-                                    ours_and_two_stage_worse, where)
+                ours_worse = {chosen.name: degradation(ours, name, chosen.name)}
+                two_worse = {chosen.name: degradation(two, name, chosen.name)}
+                rows += read_claims("ours degrades more than two-stage", ours_worse, two_worse,
+                                    (replace(chosen, lower_is_better=False),), ours_and_two_stage_worse, where)
     return rows

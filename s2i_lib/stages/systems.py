@@ -5,7 +5,7 @@ encoder run that made them (which names its teacher features, and for two-stage 
 stage, a benchmark or another notebook finds the embeddings of a system from the same request (data, teacher
 option, TSL terms, training seed) without knowing any file name, and never picks up another request's files.
 
-The two-stage system has two readings (`EncoderSizes.two_stage`, README deviations): "retrained", the paper's
+The two-stage system has two readings (`EncoderSizes.two_stage`, docs/deviations.md): "retrained", the paper's
 (Sec. IV-B: the recogniser transcribes the training speech too, and a text encoder and its GAN are trained on
 the transcripts), and "pipeline", what practitioners build: the recogniser in front of the text system's encoder
 and GAN, so only the test speech is transcribed and nothing more is trained. In the pipeline reading the
