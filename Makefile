@@ -20,7 +20,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXECUTED = results/$(DATASET)/$(PROFILE)
+# S2I_RESULTS (environment): another folder for the executed notebooks, tables and figures (tests use one).
+EXECUTED = $(or $(S2I_RESULTS),results)/$(DATASET)/$(PROFILE)
 # A relative DATA_ROOT is made absolute here: papermill runs the notebooks from notebooks/.
 ABS_DATA_ROOT = $(if $(DATA_ROOT),$(shell cd "$(CURDIR)" && realpath -m -- "$(DATA_ROOT)"))
 PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p dataset $(DATASET) -p profile $(PROFILE) \

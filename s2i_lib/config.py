@@ -175,6 +175,11 @@ def get_profile(name: str, dataset: str | None = None) -> Profile:
     return profile
 
 
+def results_dir(dataset: str, profile: str) -> Path:
+    """Where tables, figures and executed notebooks go: `$S2I_RESULTS` or <repo>/results, then dataset/profile."""
+    return Path(os.environ.get("S2I_RESULTS", REPO_ROOT / "results")) / dataset / profile
+
+
 def artifacts_dir(dataset: str, profile: str) -> Path:
     """Ignored folder for everything regenerable: `$S2I_ARTIFACTS` or <repo>/artifacts, then dataset/profile."""
     base = Path(os.environ.get("S2I_ARTIFACTS", REPO_ROOT / "artifacts"))

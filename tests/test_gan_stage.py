@@ -1,6 +1,7 @@
 """GAN stage helpers: profiles build valid configs, the shuffled control, and the condition-following score."""
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,9 +19,11 @@ def test_every_profile_builds_a_gan_and_a_training_config(profile):
     config, train_config = gan_configs(data, 1280)
     assert config.embedding_dim == 1280 and 1 <= config.branches <= 3
     assert train_config.iterations == data.profile.gan.iterations
-    assert gan_configs(data, 1024, branches=1)[0].branches == 1
-    assert gan_configs(data, 1024, iterations=7, train_seed=5)[1].iterations == 7
-    assert gan_configs(data, 1024, train_seed=5)[1].seed == 5
+    config, train_config = gan_configs(data, 1024, train_seed=5)
+    assert train_config.seed == 5 and train_config.batch_size == data.profile.gan.batch_size
+    assert gan_configs(data, 1024, branches=1, train_seed=5) == (replace(config, branches=1), train_config)
+    assert gan_configs(data, 1024, iterations=7, train_seed=5) == (config, replace(train_config, iterations=7))
+    assert gan_configs(data, 1024, branches=0, iterations=0, base_size=0, train_seed=5) == (config, train_config)
 
 
 def test_paper_profile_is_stackgan_v2s_three_scales_and_per_data_set_as_section_v():

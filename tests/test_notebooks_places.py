@@ -2,7 +2,7 @@
 `smoke`, run headless with papermill as a user runs them: notebooks 00 and 01 (`make reproduce-table2
 DATASET=places`), and Table III end to end through its make target, `make reproduce-table3 DATASET=places
 DATA_ROOT=...` (notebook 04 trains every encoder and GAN it needs; the executed notebook and its table go to
-the ignored results/places/smoke/)."""
+a temporary results folder, `S2I_RESULTS`)."""
 from __future__ import annotations
 
 import json
@@ -24,6 +24,7 @@ def printed(notebook) -> str:
 @pytest.mark.parametrize("notebook", ["00_data", "01_encoder"])
 def test_notebook_runs_on_the_places_fixture_tree(notebook, tmp_path, monkeypatch):
     monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("S2I_RESULTS", str(tmp_path / "results"))
     tree = make_places_tree(tmp_path / "places")
     out = tmp_path / f"{notebook}.ipynb"
     papermill.execute_notebook(str(REPO_ROOT / "notebooks" / f"{notebook}.ipynb"), str(out),
@@ -37,11 +38,13 @@ def test_notebook_runs_on_the_places_fixture_tree(notebook, tmp_path, monkeypatc
 
 def test_reproduce_table3_runs_end_to_end_on_the_places_fixture_tree(tmp_path):
     tree = make_places_tree(tmp_path / "places", images_per_class=3)      # 9 train images: one smoke GAN batch
-    env = {**os.environ, "S2I_ARTIFACTS": str(tmp_path / "artifacts")}
+    repository_results = sorted((REPO_ROOT / "results").rglob("*"))
+    env = {**os.environ, "S2I_ARTIFACTS": str(tmp_path / "artifacts"), "S2I_RESULTS": str(tmp_path / "results")}
     done = subprocess.run(["make", "--no-print-directory", "reproduce-table3", "DATASET=places", "PROFILE=smoke",
                            f"DATA_ROOT={tree.root}"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    executed = REPO_ROOT / "results" / "places" / "smoke"
+    executed = tmp_path / "results" / "places" / "smoke"
+    assert sorted((REPO_ROOT / "results").rglob("*")) == repository_results            # nothing written there
     assert "checks passed" in printed(executed / "04_table3.ipynb")
     table = (executed / "table3.md").read_text()
     assert "| 83.06 |" in table and "| 64.59 |" in table and "| 232.39 |" in table     # the paper's FID, cited

@@ -17,8 +17,8 @@ import numpy as np
 
 from ..audio import FbankParams
 from ..checkpoint import folder_lock
-from ..config import (BUILTIN_DATASETS, REAL_DATASETS, REPO_ROOT, SHARED_CLASS_DATASETS, Profile, artifacts_dir,
-                      get_profile, shown)
+from ..config import (BUILTIN_DATASETS, REAL_DATASETS, SHARED_CLASS_DATASETS, Profile, artifacts_dir, get_profile,
+                      results_dir, shown)
 from . import load_records
 from .dataset import SpeechImageDataset, wav_table
 from .errors import DataRootError
@@ -44,8 +44,9 @@ class PreparedData:
     @property
     def results(self) -> Path:
         """Where the study writes the tables and figures a person opens, beside `make reproduce-table2`'s
-        executed notebooks: `results/<dataset>/<profile>/` in the repository (ignored by git for `smoke`)."""
-        return REPO_ROOT / "results" / self.dataset / self.profile.name
+        executed notebooks: `results/<dataset>/<profile>/` in the repository (ignored by git for `smoke`), or
+        under `$S2I_RESULTS` (`config.results_dir`)."""
+        return results_dir(self.dataset, self.profile.name)
 
     @property
     def builtin(self) -> bool:
