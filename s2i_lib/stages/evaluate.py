@@ -217,13 +217,9 @@ def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0
     data) spoken-attribute accuracy of matched, shuffled and real images ("attributes real"), each an
     `Estimate`; reused from its keyed run when already measured. `train_seed` is the score classifier's and the
     attribute scorer's."""
-    def compute() -> dict:
-        measures = gan_measures(data, gan, netG, seed, train_seed, device, progress, shuffled_control)
-        return {"measures": {k: (v.value, v.error) for k, v in measures.items()}}
-    state = evaluation_run(data, gan, seed, shuffled_control).computed(
-        "measures.pt", compute, lambda state: {k: str(Estimate(*v)) for k, v in state["measures"].items()},
+    return evaluation_run(data, gan, seed, shuffled_control).measured(
+        "measures.pt", lambda: gan_measures(data, gan, netG, seed, train_seed, device, progress, shuffled_control),
         "evaluating again")
-    return {k: Estimate(*v) for k, v in state["measures"].items()}
 
 
 def gan_measures(data: PreparedData, gan: GANRun, netG: Generator, seed: int, train_seed: int, device: str,

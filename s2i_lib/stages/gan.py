@@ -81,7 +81,7 @@ def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iteratio
     embeddings = load_embeddings(data, system, teacher, tsl, encoder_seed)
     config, train_config = gan_configs(data, embeddings.embeddings["train"].shape[-1], branches, iterations,
                                        train_seed, base_size)
-    weights = {k: v for k, v in asdict(train_config).items() if k not in OUTSIDE_KEY}   # iterations in
+    weights = {k: v for k, v in asdict(train_config).items() if k not in OUTSIDE_KEY}  # iterations stay
     run = Run("gan", system, {"data": data.identity(), "embeddings": embeddings.run.key, "gan": asdict(config),
                               "train": weights}, data.artifacts)
     return GANRun(embeddings, config, train_config, run)

@@ -4,8 +4,9 @@ A run's config is a JSON-able dict holding the data identity (data set, profile,
 the stage's full settings (loss terms and weights, epochs, widths, branches, iterations ...), the training
 seed, and the keys of the runs it reads (a GAN's config holds the key of its embeddings, which holds the
 key of its encoder, which holds the key of its teacher features) and its kind's code version (`VERSIONS`). The
-key is the first 12 hex digits of the SHA-256 of that config written canonically, so the same request finds the same folder (reused when finished,
-resumed when not) and any difference gives a new folder: a run is never reloaded under another config.
+key is the first 12 hex digits of the SHA-256 of that config written canonically, so the same request finds the
+same folder (reused when finished, resumed when not) and any difference gives a new folder: a run is never
+reloaded under another config.
 
 Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved config, readable), the stage's
 files, and `done.json` once the run finished (with a short summary). `list_runs` / `python -m s2i_lib runs`
@@ -13,7 +14,8 @@ show what exists.
 
 A run's life: `open` (the folder and its config), the stage's work, `finish`. A run that makes one state file
 goes through `computed`: reused when finished, made again when not or when its file is damaged (said on the
-console), then saved and finished; `stored` reads such a file back.
+console), then saved and finished; `stored` reads such a file back; `measured` is `computed` for a run whose
+state is named estimates (an evaluation, a retrieval).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
+from ..metrics.uncertainty import Estimate
 
 KEY_LENGTH = 12
 # The version of what the code of a run kind computes for a given config, part of every key of that kind (1 when
@@ -112,6 +115,12 @@ class Run:
             save_checkpoint(self.open() / name, state)
             self.finish(summary(state))
         return state
+
+    def measured(self, name: str, measure: Callable[[], dict[str, Estimate]], redo: str) -> dict[str, Estimate]:
+        """`computed` for named estimates: saved as (value, error) pairs, summarised as text in `done.json`."""
+        state = self.computed(name, lambda: {k: (e.value, e.error) for k, e in measure().items()},
+                              lambda state: {k: str(Estimate(*v)) for k, v in state.items()}, redo)
+        return {k: Estimate(*v) for k, v in state.items()}
 
 
 def list_runs(root: str | Path) -> list[dict]:

@@ -55,13 +55,9 @@ def test_retrieval(data: PreparedData, encoder_run: Run, embed: Callable[[], tor
     run = Run("retrieval", encoder_run.name, {"encoder": encoder_run.key, "teacher": teacher.run.key, "reps": reps,
                                               "seed": seed}, data.artifacts)
 
-    def compute() -> dict:
-        labels = torch.tensor([r.label for r in data.records["test"]])
-        measures = retrieval_estimates(embed(), labels, teacher.features["test"].mean(1), reps, seed)
-        return {k: (v.value, v.error) for k, v in measures.items()}
-    state = run.computed("measures.pt", compute, lambda state: {k: str(Estimate(*v)) for k, v in state.items()},
-                         "measuring the retrieval again")
-    return {k: Estimate(*v) for k, v in state.items()}
+    labels = torch.tensor([r.label for r in data.records["test"]])
+    return run.measured("measures.pt", lambda: retrieval_estimates(embed(), labels, teacher.features["test"].mean(1),
+                                                                   reps, seed), "measuring the retrieval again")
 
 
 def gradient_rows(data: PreparedData, teacher: TeacherFeatures, encoders: dict[str, torch.nn.Module],
