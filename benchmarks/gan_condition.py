@@ -2,7 +2,7 @@
 
 Trains (or resumes) the profile's GAN with `--until` iterations (its own keyed run: the same as notebook 02's
 when `--until` is the profile's iteration count), in chunks of `--every` iterations, and after each chunk
-scores the EMA generator with `s2i_lib.stages.gan.condition_following`: spoken-attribute accuracy of images
+scores the EMA generator with `s2i_lib.pipeline.gan.condition_following`: spoken-attribute accuracy of images
 generated for test captions with their own embedding ("matched") and with another image's ("shuffled"). Rows
 are appended to `condition_following.csv` in the run folder, so the study resumes where it stopped; `chunk_s`
 is the wall-clock training time of the chunk (empty for a checkpoint that this script did not train).
@@ -24,8 +24,8 @@ from s2i_lib.__main__ import seed_arg
 from s2i_lib.checkpoint import load_checkpoint
 from s2i_lib.config import TRAIN_SEED
 from s2i_lib.data.prepare import prepare, validation_view
-from s2i_lib.stages.gan import attribute_scorer, condition_following, gan_dataset, gan_run, spoken_targets
-from s2i_lib.stages.systems import SYSTEMS
+from s2i_lib.pipeline.gan import attribute_scorer, condition_following, gan_dataset, gan_run, spoken_targets
+from s2i_lib.pipeline.systems import SYSTEMS
 from s2i_lib.train.gan import load_generator, train_gan
 
 

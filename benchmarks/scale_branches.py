@@ -20,9 +20,9 @@ from s2i_lib.config import TRAIN_SEED
 from s2i_lib.data import markdown_table, prepare, write_csv
 from s2i_lib.generate import generate
 from s2i_lib.report import machine
-from s2i_lib.stages import SCALES, scale_sizes
-from s2i_lib.stages.evaluate import evaluation_conditions, fid_kid, real_test_features
-from s2i_lib.stages.gan import gan_run, train_gan_run, trained_generator
+from s2i_lib.study import SCALES, scale_sizes
+from s2i_lib.pipeline.evaluate import evaluation_conditions, fid_kid, real_test_features
+from s2i_lib.pipeline.gan import gan_run, train_gan_run, trained_generator
 
 
 def main() -> None:

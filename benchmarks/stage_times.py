@@ -1,7 +1,7 @@
 """Per-stage times of one reproduction (`make reproduce-table2`, or one table's notebook), from what it left behind.
 
 - Each executed notebook under `results/<dataset>/<profile>/` carries papermill's start and end time.
-- Each keyed run (`s2i_lib/stages/runs.py`) writes its `config.json` when it starts, and its products
+- Each keyed run (`s2i_lib/pipeline/runs.py`) writes its `config.json` when it starts, and its products
   (checkpoints, features, embeddings, measures: the `.pt` and `.jsonl` files in its folder) as it works, so a
   run computed in one go took the time from `config.json` to its last product. (`done.json` is no end mark: a
   reused run is marked done again.) Only runs started after the first notebook began are counted; older runs
@@ -24,7 +24,7 @@ from pathlib import Path
 from s2i_lib.config import REPO_ROOT, artifacts_dir
 from s2i_lib.data import markdown_table, write_csv
 from s2i_lib.report import machine
-from s2i_lib.stages import list_runs
+from s2i_lib.pipeline import list_runs
 
 # What each kind of run is, in the words of the stage table.
 STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddings": "caption embeddings",

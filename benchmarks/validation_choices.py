@@ -2,7 +2,7 @@
 the unseen test classes are not touched.
 
 - `teacher`: the linear attribute probe of the frozen and the fine-tuned teacher (and raw pixels), as notebook 01;
-- `classifier`: the classifier-based baseline under each `--schedules` of `s2i_lib.stages.encoders.SCHEDULES`
+- `classifier`: the classifier-based baseline under each `--schedules` of `s2i_lib.pipeline.encoders.SCHEDULES`
   (the authors' StepLR halving five times over the run from 1e-3, and departures from it): does it leave the
   chance plateau, and do its embeddings separate the validation classes (`speech class acc`: leave-one-image-out
   nearest class centre among the embeddings themselves, the one measure that does not assume the teacher's
@@ -31,8 +31,8 @@ from s2i_lib.__main__ import seed_arg
 from s2i_lib.config import TRAIN_SEED
 from s2i_lib.data import markdown_table, prepare, validation_view, write_csv
 from s2i_lib.metrics import retrieval_table, speech_class_accuracy
-from s2i_lib.stages import build_system, teacher_probe, teacher_stage
-from s2i_lib.stages.encoders import SCHEDULES, embed_speech, train_speech_encoder
+from s2i_lib.pipeline import build_system, teacher_probe, teacher_stage
+from s2i_lib.pipeline.encoders import SCHEDULES, embed_speech, train_speech_encoder
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 

@@ -26,8 +26,8 @@ from s2i_lib.config import shown
 from s2i_lib.data import markdown_table, prepare, validation_view, voice_pool, write_csv
 from s2i_lib.data.augment import AUGMENTS
 from s2i_lib.metrics.retrieval import recall_by_group
-from s2i_lib.stages import teacher_stage
-from s2i_lib.stages.encoders import embed_speech, train_speech_encoder
+from s2i_lib.pipeline import teacher_stage
+from s2i_lib.pipeline.encoders import embed_speech, train_speech_encoder
 
 VALIDATION_VOICES = ("flite-awb", "espeak-en-029-m2")      # training voices held out of the validation runs
 

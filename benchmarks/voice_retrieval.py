@@ -15,7 +15,8 @@ import argparse
 from s2i_lib.config import shown
 from s2i_lib.data import markdown_table, prepare, voice_pool, write_csv
 from s2i_lib.metrics.retrieval import recall_by_group
-from s2i_lib.stages import load_embeddings, teacher_stage
+from s2i_lib.pipeline import System
+from s2i_lib.pipeline import teacher_stage
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     data = prepare(args.dataset, args.profile, seed=args.seed)
     test = data.records["test"]
-    embeddings = load_embeddings(data, args.system).embeddings["test"]
+    embeddings = System.of(data, args.system).load().embeddings["test"]
     features = teacher_stage(data, progress=False).features["test"].mean(1)
     held_out = {v.id for v in voice_pool() if v.use == "test"}
     voices = [r.voices for r in test]

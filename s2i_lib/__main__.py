@@ -10,7 +10,7 @@
     torchrun --nproc_per_node 4 -m s2i_lib gan --dataset cub --data-root /data/birds --profile paper
 
 Every stage takes the data seed (--seed) and the training seed (--train-seed); the same request reuses or
-resumes the same keyed run as the notebooks (`s2i_lib.stages.runs`). Under torchrun the GAN stage trains
+resumes the same keyed run as the notebooks (`s2i_lib.pipeline.runs`). Under torchrun the GAN stage trains
 data-parallel: each process uses the GPU of its LOCAL_RANK (NCCL), or the CPU (gloo) where there is none; the
 global batch stays the profile's (it must divide among the processes).
 """
@@ -21,8 +21,8 @@ import os
 import sys
 
 from .config import BUILTIN_DATASETS, PROFILES, REAL_DATASETS, TRAIN_SEED
-from .stages.systems import SYSTEMS
-from .stages.teacher import OPTIONS as TEACHERS
+from .pipeline.systems import SYSTEMS
+from .pipeline.teacher import OPTIONS as TEACHERS
 
 
 def seed_arg(text: str) -> int:
@@ -63,8 +63,8 @@ def run_data(args) -> None:
 
 def run_encoders(args) -> None:
     from .data.prepare import prepare
-    from .stages.systems import build_system
-    from .stages.teacher import teacher_stage
+    from .pipeline.systems import build_system
+    from .pipeline.teacher import teacher_stage
     device = default_device(args.device)
     data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
     teacher = teacher_stage(data, args.teacher, train_seed=args.train_seed, device=device)
@@ -78,7 +78,7 @@ def run_gan(args) -> None:
     import torch.distributed as dist
 
     from .data.prepare import prepare
-    from .stages.gan import gan_run, train_gan_run
+    from .pipeline.gan import gan_run, train_gan_run
     from .train.parallel import barrier
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -96,7 +96,8 @@ def run_gan(args) -> None:
                        progress=rank == 0)
         if rank == 0:
             barrier()
-        gan = gan_run(data, args.system, args.branches, args.iterations, args.train_seed, teacher=args.teacher)
+        gan = gan_run(data, args.system, branches=args.branches, iterations=args.iterations, train_seed=args.train_seed,
+                      teacher=args.teacher)
         history = train_gan_run(data, gan, device=device, progress=rank == 0)
         if rank == 0:
             print(f"{history[-1]['iteration']} iterations in {gan.folder}")
@@ -107,7 +108,7 @@ def run_gan(args) -> None:
 
 def run_runs(args) -> None:
     from .data.prepare import data_artifacts
-    from .stages.runs import runs_table
+    from .pipeline.runs import runs_table
     print(runs_table(data_artifacts(args.dataset, args.profile, args.seed)))
 
 

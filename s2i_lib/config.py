@@ -5,7 +5,7 @@ A profile fixes every size that trades fidelity for time. `paper` is the paper's
 paper's Sec. V says (Oxford-102: 100K GAN iterations; Places: 128x128 from two branches). `default` is sized
 for a 2-core CPU; `smoke` runs every notebook in about a minute. Resolve a profile once with `get_profile`
 and pass the object on: `prepare` carries it in `PreparedData.profile`, and a run's stored config is the
-part of it that the run uses (`stages.runs`).
+part of it that the run uses (`pipeline.runs`).
 """
 from __future__ import annotations
 
@@ -47,9 +47,9 @@ class EncoderSizes:
     batch_size: int = 64
     asr_per_image: int | None = None  # captions per image transcribed for the two-stage system (None = all)
     classifier_schedule: str = "authors"  # the classifier baseline's learning rate, one of
-                                          # stages.encoders.SCHEDULES ("authors": Adam 1e-3, StepLR halving
+                                          # pipeline.encoders.SCHEDULES ("authors": Adam 1e-3, StepLR halving
                                           # five times over the run)
-    two_stage: str = "retrained"     # the two-stage system (stages.transcripts.TWO_STAGE_READINGS): "retrained" on
+    two_stage: str = "retrained"     # the two-stage system (pipeline.transcripts.TWO_STAGE_READINGS): "retrained" on
                                      # transcripts of the training speech (the paper's), or "pipeline": the
                                      # recogniser in front of the text system's encoder and GAN
     speech_augment: str = "none"     # the speech encoders' training spectrograms (data.augment.AUGMENTS): "none"
@@ -78,7 +78,7 @@ class GANSizes:
 
 @dataclass(frozen=True)
 class EvalSizes:
-    """Table II's evaluation (`stages.evaluate`) and the built-in data set's attribute scorer."""
+    """Table II's evaluation (`pipeline.evaluate`) and the built-in data set's attribute scorer."""
     scorer_size: int = 32
     scorer_epochs: int = 15
     captions_per_image: int | None = None   # test captions generated from per image (None = all, the authors')
@@ -91,7 +91,7 @@ class EvalSizes:
 
 @dataclass(frozen=True)
 class RobustnessSizes:
-    """Table III's offline stand-in (`stages.robustness`): held-out-voice test utterances (one per test image, for
+    """Table III's offline stand-in (`pipeline.degraded`, `study.standin`): held-out-voice test utterances (one per test image, for
     at most `images` images) degraded by each noise at each SNR and by reverberation of each RT60."""
     images: int = 100
     noises: tuple[str, ...] = ("pink", "babble")
@@ -101,7 +101,7 @@ class RobustnessSizes:
 
 @dataclass(frozen=True)
 class AblationSizes:
-    """Tables IV and V and Fig. 5 (`stages.table4`, `stages.table5`, `stages.figures`)."""
+    """Tables IV and V and Fig. 5 (`study.table4`, `study.table5`, `study.figures`)."""
     sweep_lambda_norm: tuple[float, ...] = (0.5, 50.0)     # Table IV's encoder-level weight sweep: each value
     sweep_lambda_kdl: tuple[float, ...] = (100.0, 10000.0)  # replaces the paper's 5 / 1000, the others kept
     sweep_epochs: int = 0            # the sweep's encoder epochs (0: the profile's; the paper's weights are

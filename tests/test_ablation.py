@@ -16,12 +16,12 @@ from s2i_lib.metrics.attributes import attribute_probabilities
 from s2i_lib.metrics.retrieval import retrieval_estimates, retrieval_table
 from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.models.stackgan import GANConfig, Generator
-from s2i_lib.stages.figures import (Pair, interpolation_images, interpolation_monotonicity, monotone_rho,
-                                    preference, training_logs)
-from s2i_lib.stages.gan import gan_configs
+from s2i_lib.study.figures import (interpolation_images, interpolation_monotonicity, monotone_rho, Pair, preference, training_logs)
+from s2i_lib.pipeline.gan import gan_configs
 from s2i_lib.report.cited import TABLE4 as PAPER_TABLE4, TABLE5 as PAPER_TABLE5
-from s2i_lib.stages.table4 import LOSS_VARIANTS, sweep_configs, table4_claims, table4_rows
-from s2i_lib.stages.table5 import scale_sizes, table5_claims, table5_rows
+from s2i_lib.pipeline.ablation import LOSS_VARIANTS, sweep_configs
+from s2i_lib.study.table4 import table4_claims, table4_rows
+from s2i_lib.study.table5 import scale_sizes, table5_claims, table5_rows
 from test_gan_stage import ColourGenerator, ColourReader
 
 

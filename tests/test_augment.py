@@ -13,8 +13,8 @@ from s2i_lib.data.dataset import wav_table
 from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.pairs import SpeechPairs, heard_keys
 from s2i_lib.data.prepare import PreparedData
-from s2i_lib.stages.encoders import encoder_run
-from s2i_lib.stages.runs import Run
+from s2i_lib.pipeline.encoders import encoder_run
+from s2i_lib.pipeline.runs import Run
 from test_dataset import make_records
 
 

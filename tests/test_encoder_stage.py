@@ -9,8 +9,7 @@ from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.dataset import wav_table
 from s2i_lib.data.pairs import SpeechPairs, TextPairs
 from s2i_lib.config import get_profile
-from s2i_lib.stages.encoders import (ClassifierEncoder, classifier_step, embed_speech, embed_tokens,
-                                     encoder_train_config, gradient_balance, tsl_step)
+from s2i_lib.pipeline.encoders import (classifier_step, ClassifierEncoder, embed_speech, embed_tokens, encoder_train_config, gradient_balance, tsl_step)
 from s2i_lib.losses.tsl import TSLConfig
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.models.text_encoder import TextEncoder, Vocabulary

@@ -16,8 +16,9 @@ from s2i_lib.data.prepare import PreparedData
 from s2i_lib.metrics.fid import fid_by_singular_values, fid_from_features
 from s2i_lib.metrics.uncertainty import (HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error,
                                          read_claim, read_comparable)
-from s2i_lib.stages import evaluate
-from s2i_lib.stages.runs import Run
+from s2i_lib.pipeline import evaluate
+from s2i_lib.pipeline.runs import Run
+from s2i_lib.pipeline.systems import System
 from test_dataset import make_records
 
 
@@ -82,9 +83,8 @@ def fixture_gan(tmp_path, monkeypatch):
                         {"train": records[:3], "test": [replace(r, split="test") for r in records[3:]]}, None)
     embeddings = torch.randn(len(data.records["test"]), 3, 6, generator=torch.Generator().manual_seed(0))
     gan = SimpleNamespace(run=Run("gan", "tsl", {"fixture": 1}, data.artifacts),
-                          embeddings=SimpleNamespace(system="tsl", run=Run("embeddings", "tsl", {"fixture": 1},
-                                                                            data.artifacts),
-                                                     embeddings={"test": embeddings}))
+                          system=System(data, "tsl", Run("teacher", "frozen", {"fixture": 1}, data.artifacts)),
+                          embeddings=SimpleNamespace(embeddings={"test": embeddings}))
     # an 8-number "FID network": the images' per-channel means and extremes (fast and deterministic)
     monkeypatch.setattr(evaluate, "fid_features", lambda images, **kw: torch.cat(
         [images.mean((2, 3)), images.amax((2, 3)), images.amin((2, 3))[:, :2]], 1).double().numpy())
@@ -138,7 +138,7 @@ def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):
 
 
 def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_errors():
-    from s2i_lib.stages.table2 import claim_rows, table2_rows
+    from s2i_lib.study.table2 import claim_rows, table2_rows
 
     def m(fid, fid_se, acc):
         return {"FID": Estimate(fid, fid_se), "KID": Estimate(0.01, 0.001), "attributes matched": Estimate(acc, 0.01),
@@ -174,7 +174,7 @@ def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_er
 
 
 def test_seeds_average_with_the_larger_of_between_seed_and_propagated_error():
-    from s2i_lib.stages.table2 import mean_over_seeds
+    from s2i_lib.study.table2 import mean_over_seeds
     runs = [{"FID": Estimate(10.0, 0.1)}, {"FID": Estimate(14.0, 0.1)}]
     assert mean_over_seeds(runs)["FID"] == Estimate(12.0, pytest.approx(2.0))       # std 2.83 / sqrt 2
     close = [{"FID": Estimate(10.0, 3.0)}, {"FID": Estimate(10.2, 4.0)}]

@@ -22,8 +22,8 @@ from s2i_lib.data.builtin import read_manifest
 from s2i_lib.data.errors import DataRootError
 from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.prepare import prepare
-from s2i_lib.stages.systems import load_split, save_split
-from s2i_lib.stages.teacher import cached_teacher_features
+from s2i_lib.pipeline.systems import load_split, save_split
+from s2i_lib.pipeline.teacher import cached_teacher_features
 from s2i_lib.train.encoder import EncoderTrainConfig, train_encoder
 
 SR = 16000
@@ -194,7 +194,7 @@ def test_the_loader_removes_temp_files_of_dead_processes_only(tmp_path):
 
 
 def test_an_empty_teacher_cache_is_recomputed(tmp_path, capsys, monkeypatch):
-    from s2i_lib.stages import teacher as teacher_module
+    from s2i_lib.pipeline import teacher as teacher_module
 
     calls = []
 

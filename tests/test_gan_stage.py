@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from s2i_lib.config import PROFILES, get_profile
-from s2i_lib.stages.gan import condition_following, derangement, gan_configs
+from s2i_lib.pipeline.gan import condition_following, derangement, gan_configs
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))

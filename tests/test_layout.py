@@ -1,5 +1,5 @@
 """The library's layers import one way (config, audio ... <- data, models <- losses, metrics <- report <- train
-<- stages <- the command line), and no tracked file cites a reference outside the repository."""
+<- pipeline <- study <- the command line), and no tracked file cites a reference outside the repository."""
 from __future__ import annotations
 
 import ast
@@ -15,7 +15,7 @@ from s2i_lib.config import REPO_ROOT, profile_table
 LAYER = {"config": 0, "audio": 0, "checkpoint": 0, "asr": 0, "progress": 0, "degrade": 0, "__init__": 0,
          "data": 1, "models": 1,
          "losses": 2, "metrics": 2, "generate": 2, "plots": 2, "report": 2.5,
-         "train": 3, "translate": 3.5, "stages": 4, "__main__": 5}
+         "train": 3, "translate": 3.5, "pipeline": 4, "study": 4.5, "__main__": 5}
 
 
 def imported_parts(path: Path) -> set[str]:
@@ -65,7 +65,7 @@ def test_readme_profile_table_is_the_configs():
 
 
 NOTEBOOK_ENTRY_POINTS = {"s2i_lib.config", "s2i_lib.data", "s2i_lib.metrics", "s2i_lib.plots", "s2i_lib.report",
-                         "s2i_lib.stages", "s2i_lib.translate"}
+                         "s2i_lib.pipeline", "s2i_lib.study", "s2i_lib.translate"}
 
 
 @pytest.mark.parametrize("path", sorted((REPO_ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
@@ -74,6 +74,31 @@ def test_notebooks_call_the_library_through_a_handful_of_entry_points(path):
                for line in "".join(cell["source"]).splitlines()]
     used = {line.split()[1] for line in sources if re.match(r"(from|import) s2i_lib", line)}
     assert used <= NOTEBOOK_ENTRY_POINTS, f"{path.name} imports {sorted(used - NOTEBOOK_ENTRY_POINTS)}"
+
+
+# What a notebook's `for` statement would range over if it assembled a table itself (the study's entry points do).
+TABLE_LOOP = re.compile(r"\b(systems?|seeds?|SYSTEMS|STANDIN_SYSTEMS|TABLE3_SYSTEMS|LOSS_VARIANTS|SCALES|variants|"
+                        r"results|measures|standin)\b")
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_narrate_and_call_the_study_without_assembling_tables(path):
+    cells = [ast.parse("".join(cell["source"])) for cell in json.loads(path.read_text())["cells"]
+             if cell["cell_type"] == "code"]
+    loops = [ast.unparse(node.iter) for tree in cells for node in ast.walk(tree) if isinstance(node, ast.For)]
+    assert not [it for it in loops if TABLE_LOOP.search(it)], f"{path.name} loops over systems or seeds: {loops}"
+    details = [node for tree in cells for node in ast.walk(tree) if isinstance(node, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id == "details" for t in node.targets)]
+    assert not details, f"{path.name} writes run details itself"
+
+
+# A stage writes its run only through the helpers of `pipeline.runs` (`Run.made`, `computed`, `measured`).
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "s2i_lib").rglob("*.py")), ids=lambda p: p.name)
+def test_only_the_run_helpers_open_and_finish_runs(path):
+    if path.name == "runs.py":
+        return
+    calls = re.findall(r"\.(?:open|finish)\(\)|\.finish\(", path.read_text())
+    assert not calls, f"{path} opens or finishes a run itself: use Run.made / computed / measured"
 
 
 # Every table the results' write-up shows at `default`, as the notebook wrote it (the table and its claims' readings).

@@ -1,7 +1,7 @@
 """The notebooks on a real data set's layout: the Places fixture tree (shared scenes, one utterance per image) at
 `smoke`, run headless with papermill as a user runs them: notebooks 00 and 01 (`make reproduce-table2
 DATASET=places`), and Table III end to end through its make target, `make reproduce-table3 DATASET=places
-DATA_ROOT=...` (notebook 04 trains every encoder and GAN it needs; the executed notebook and its table go to
+DATA_ROOT=...` (notebook 04_table3_places trains every encoder and GAN it needs; the executed notebook and its table go to
 a temporary results folder, `S2I_RESULTS`)."""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_reproduce_table3_runs_end_to_end_on_the_places_fixture_tree(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     executed = tmp_path / "results" / "places" / "smoke"
     assert sorted((REPO_ROOT / "results").rglob("*")) == repository_results            # nothing written there
-    assert "checks passed" in printed(executed / "04_table3.ipynb")
+    assert "checks passed" in printed(executed / "04_table3_places.ipynb")
     table = (executed / "table3.md").read_text()
     assert "| 83.06 |" in table and "| 64.59 |" in table and "| 232.39 |" in table     # the paper's FID, cited
     assert "two-stage beats ours" in table and "ours beats classifier-based" in table and "stand-in" not in table

@@ -16,11 +16,11 @@ from s2i_lib.data.prepare import PreparedData
 from s2i_lib.degrade import CLEAN, Condition
 from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.models.text_encoder import TextEncoder, Vocabulary
-from s2i_lib.stages import evaluate, robustness
-from s2i_lib.stages.robustness import (StandinResult, degraded_speech, held_out_utterances, measure_standin,
-                                      standin_claims, standin_rows, wer_estimate)
-from s2i_lib.stages.runs import Run
-from s2i_lib.stages.table3 import PAPER_COLUMN, table3_claims, table3_rows
+from s2i_lib.pipeline import degraded, evaluate
+from s2i_lib.pipeline.degraded import StandinResult, degraded_speech, held_out_utterances, measure_standin, wer_estimate
+from s2i_lib.study.standin import standin_claims, standin_rows
+from s2i_lib.pipeline.runs import Run
+from s2i_lib.study.table3 import PAPER_COLUMN, table3_claims, table3_rows
 from test_dataset import make_records
 from test_evaluate import FlatGenerator
 
@@ -69,17 +69,17 @@ def standin_data(tmp_path, monkeypatch):
 def test_degraded_recordings_are_the_conditions_and_resume_to_the_same_files(standin_data, monkeypatch):
     data = standin_data
     written = []
-    real_write = robustness.write_wav
+    real_write = degraded.write_wav
 
     def killed_after_five(path, audio, rate):
         if len(written) == 5:
             raise KeyboardInterrupt
         written.append(path)
         real_write(path, audio, rate)
-    monkeypatch.setattr(robustness, "write_wav", killed_after_five)
+    monkeypatch.setattr(degraded, "write_wav", killed_after_five)
     with pytest.raises(KeyboardInterrupt):
         degraded_speech(data, progress=False)
-    monkeypatch.setattr(robustness, "write_wav", real_write)
+    monkeypatch.setattr(degraded, "write_wav", real_write)
     first = {p: p.read_bytes() for p in written}
     speech = degraded_speech(data, progress=False)                       # resumed
     assert speech.run.done and [c.name for c in speech.conditions] == ["clean", "pink 0 dB", "babble 0 dB",
@@ -113,8 +113,8 @@ class MeanSpectrum(nn.Module):
 
 def fake_gan(data, system):
     run = Run("gan", system, {"fixture": 1}, data.artifacts)
-    return SimpleNamespace(run=run, embeddings=SimpleNamespace(system=system, run=Run("embeddings", system, {"f": 1},
-                                                                                      data.artifacts)))
+    return SimpleNamespace(run=run, system=SimpleNamespace(name=system, run=Run("embeddings", system, {"f": 1},
+                                                                               data.artifacts)))
 
 
 def features8(images, **kw):
@@ -123,24 +123,24 @@ def features8(images, **kw):
 
 def test_measures_per_condition_are_keyed_resumed_and_reused(standin_data, monkeypatch):
     data = standin_data
-    monkeypatch.setattr(robustness, "fid_features", features8)
+    monkeypatch.setattr(degraded, "fid_features", features8)
     monkeypatch.setattr(evaluate, "fid_features", features8)
     speech = degraded_speech(data, progress=False)
     image_features = torch.randn(len(data.records["test"]), 6, generator=torch.Generator().manual_seed(0))
     encoder = SimpleNamespace(model=MeanSpectrum())
     calls = []
-    real_generate = robustness.generate
+    real_generate = degraded.generate
 
     def killed_on_third(*a, **k):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
         return real_generate(*a, **k)
-    monkeypatch.setattr(robustness, "generate", killed_on_third)
+    monkeypatch.setattr(degraded, "generate", killed_on_third)
     with pytest.raises(KeyboardInterrupt):
         measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, speech, None, image_features,
                         progress=False)
-    monkeypatch.setattr(robustness, "generate", real_generate)
+    monkeypatch.setattr(degraded, "generate", real_generate)
     resumed = measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, speech, None, image_features,
                               progress=False)
     assert list(resumed.measures) == [c.name for c in speech.conditions]
@@ -152,14 +152,14 @@ def test_measures_per_condition_are_keyed_resumed_and_reused(standin_data, monke
     whole = measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, degraded_speech(data, progress=False),
                             None, image_features, progress=False)
     assert whole.measures == resumed.measures
-    monkeypatch.setattr(robustness, "generate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("regenerated")))
+    monkeypatch.setattr(degraded, "generate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("regenerated")))
     assert measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, speech, None, image_features,
                            progress=False).measures == whole.measures                 # reused from its run
 
 
 def test_two_stage_reads_the_transcripts_and_the_classifier_has_no_teacher_space_recall(standin_data, monkeypatch):
     data = standin_data
-    monkeypatch.setattr(robustness, "fid_features", features8)
+    monkeypatch.setattr(degraded, "fid_features", features8)
     monkeypatch.setattr(evaluate, "fid_features", features8)
     speech = degraded_speech(data, progress=False)
     image_features = torch.randn(len(data.records["test"]), 6)

@@ -15,13 +15,13 @@ from s2i_lib.data.dataset import wav_table
 from s2i_lib.data.fbank_cache import open_fbank_cache
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.losses.tsl import TSLConfig
-from s2i_lib.stages import encoders, runs
-from s2i_lib.stages.evaluate import evaluation_run
-from s2i_lib.stages.gan import gan_dataset, gan_run, train_gan_run
-from s2i_lib.stages.runs import Run, list_runs, run_key, runs_table
-from s2i_lib.stages.systems import build_system, caption_indices, embeddings_run, load_embeddings
-from s2i_lib.stages.teacher import TeacherFeatures, teacher_run, teacher_sizes
-from s2i_lib.stages.transcripts import transcripts_run, transcripts_stage
+from s2i_lib.pipeline import encoders, runs, systems
+from s2i_lib.pipeline.evaluate import evaluation_run
+from s2i_lib.pipeline.gan import gan_dataset, gan_run, train_gan_run
+from s2i_lib.pipeline.runs import Run, list_runs, run_key, runs_table
+from s2i_lib.pipeline.systems import System, build_system
+from s2i_lib.pipeline.teacher import TeacherFeatures, teacher_run, teacher_sizes
+from s2i_lib.pipeline.transcripts import transcripts_run, transcripts_stage
 from s2i_lib.train import encoder as encoder_loop
 from s2i_lib.train.gan import OUTSIDE_KEY, train_gan
 from s2i_lib.translate import load_speech_encoder
@@ -99,17 +99,17 @@ def test_a_folder_holding_another_config_is_refused(tmp_path):
 
 
 def test_tsl_variant_seed_and_data_seed_each_give_a_distinct_run(data, teacher):
-    base = embeddings_run(data, "tsl", teacher.run)
-    assert embeddings_run(data, "tsl", teacher.run).key == base.key                        # same request
+    base = System(data, "tsl", teacher.run).run
+    assert System(data, "tsl", teacher.run).run.key == base.key                        # same request
     keys = {base.key,
-            embeddings_run(data, "tsl", teacher.run, TSLConfig(kdl=False)).key,              # Table IV variant
-            embeddings_run(data, "tsl", teacher.run, TSLConfig(lambda_kdl=500.0)).key,
-            embeddings_run(data, "tsl", teacher.run, train_seed=7).key,                      # training seed
-            embeddings_run(replace(data, seed=1), "tsl", teacher.run).key,                   # data seed
-            embeddings_run(data, "classifier", teacher.run).key,
-            embeddings_run(replace(data, profile=replace(TINY, encoder=replace(TINY.encoder, classifier_schedule="constant"))),
-                           "classifier", teacher.run).key,                                 # its schedule
-            embeddings_run(data, "tsl", teacher_run(data, teacher_sizes(data, crop=32))).key}   # teacher input
+            System(data, "tsl", teacher.run, TSLConfig(kdl=False)).run.key,              # Table IV variant
+            System(data, "tsl", teacher.run, TSLConfig(lambda_kdl=500.0)).run.key,
+            System(data, "tsl", teacher.run, encoder_seed=7).run.key,                      # training seed
+            System(replace(data, seed=1), "tsl", teacher.run).run.key,                   # data seed
+            System(data, "classifier", teacher.run).run.key,
+            System(replace(data, profile=replace(TINY, encoder=replace(TINY.encoder, classifier_schedule="constant"))),
+                           "classifier", teacher.run).run.key,                                 # its schedule
+            System(data, "tsl", teacher_run(data, teacher_sizes(data, crop=32))).run.key}   # teacher input
     assert len(keys) == 8
 
 
@@ -127,7 +127,7 @@ def test_identical_request_reuses_the_finished_run_without_training(data, teache
     for k, v in again.encoder.model.state_dict().items():
         torch.testing.assert_close(v, weights[k])
     torch.testing.assert_close(again.embeddings["test"], first.embeddings["test"])
-    assert load_embeddings(data, "tsl").run.key == first.run.key
+    assert System.of(data, "tsl").load().run.key == first.run.key
 
 
 def test_another_seed_trains_a_new_run_beside_the_old_one(data, teacher):
@@ -136,10 +136,10 @@ def test_another_seed_trains_a_new_run_beside_the_old_one(data, teacher):
     assert a.encoder.run.folder != b.encoder.run.folder and a.encoder.run.done and b.encoder.run.done
     assert not torch.equal(a.embeddings["test"], b.embeddings["test"])
     with pytest.raises(FileNotFoundError, match="python -m s2i_lib encoders"):
-        load_embeddings(data, "tsl", train_seed=8)
+        System.of(data, "tsl", encoder_seed=8).load()
     view = replace(data, view={"kind": "validation classes", "held_out": [1]})
     with pytest.raises(FileNotFoundError, match="validation_choices.py classifier"):
-        load_embeddings(view, "tsl")
+        System.of(view, "tsl").load()
 
 
 def test_interrupted_encoder_run_resumes_to_the_same_weights(data, teacher, tmp_path, monkeypatch):
@@ -184,6 +184,24 @@ def test_gan_run_is_keyed_by_its_embeddings_and_settings(data, teacher):
     assert len(keys) == 6
 
 
+def test_a_gan_key_reads_the_embeddings_record_and_loads_no_tensor(data, teacher, monkeypatch):
+    build_system(data, "tsl", teacher, progress=False)
+    key = gan_run(data, "tsl").run.key
+    monkeypatch.setattr(systems, "load_split", lambda *a: pytest.fail("a tensor was loaded to compute a key"))
+    gan = gan_run(data, "tsl")
+    assert gan.run.key == key and gan.config.embedding_dim == 16
+    with pytest.raises(FileNotFoundError, match="no finished classifier embeddings"):
+        gan_run(data, "classifier")
+
+
+def test_a_run_made_in_steps_is_finished_only_when_its_work_says_it_is_complete(tmp_path):
+    run, seen = Run("gan", "x", {"n": 1}, tmp_path), []
+    assert run.made(lambda folder: seen.append(folder) or 3, lambda made: None) == 3
+    assert seen == [run.folder] and (run.folder / "config.json").exists() and not run.done     # resumable
+    run.made(lambda folder: 5, lambda made: {"iterations": made})
+    assert run.done and json.loads((run.folder / "done.json").read_text()) == {"iterations": 5}
+
+
 def test_runs_are_listed_from_the_command_line(data, teacher, capsys):
     build_system(data, "classifier", teacher, progress=False)
     cli(["runs", "--dataset", "birds", "--profile", "smoke", "--seed", "0"])
@@ -202,7 +220,7 @@ def test_bad_seeds_are_a_one_line_error(bad, capsys):
 
 def heard(monkeypatch):
     """pocketsphinx replaced by a recogniser that hears "caption" in every utterance (one process)."""
-    from s2i_lib.stages import transcripts as stage
+    from s2i_lib.pipeline import transcripts as stage
 
     monkeypatch.setattr(stage, "_init_worker", lambda: None)
     monkeypatch.setattr(stage, "_transcribe", lambda job: (job[0], "caption"))
@@ -224,15 +242,15 @@ def test_pipeline_two_stage_feeds_transcripts_to_the_text_systems_encoder_and_ga
     torch.testing.assert_close(two.embeddings["train"], text.embeddings["train"], rtol=0, atol=0)
     assert two.embeddings["test"].shape[1] == 1 and not torch.equal(two.embeddings["test"][:, 0],
                                                                      text.embeddings["test"][:, 0])
-    assert load_embeddings(data, "two_stage").embeddings["test"].shape == two.embeddings["test"].shape
+    assert System.of(data, "two_stage").load().embeddings["test"].shape == two.embeddings["test"].shape
     gan_two, gan_text = gan_run(data, "two_stage"), gan_run(data, "text")
     assert gan_two.run.key == gan_text.run.key and gan_two.generated_folder != gan_text.generated_folder
     assert evaluation_run(data, gan_two, 0).key != evaluation_run(data, gan_text, 0).key
-    k = caption_indices(data, "two_stage", "test")
+    k = System.of(data, "two_stage").caption_indices("test")
     assert k.shape == (len(data.records["test"]), 1)
     assert [i for i, _ in heard_test.pairs["test"]] == list(range(len(k)))
     assert k[:, 0].tolist() == [c for _, c in heard_test.pairs["test"]]
-    assert caption_indices(data, "two_stage", "train").shape == (len(data.records["train"]), 3)
+    assert System.of(data, "two_stage").caption_indices("train").shape == (len(data.records["train"]), 3)
 
 
 def test_retrained_two_stage_trains_its_own_encoder_and_gan_on_transcripts(data, teacher, monkeypatch):
@@ -244,7 +262,7 @@ def test_retrained_two_stage_trains_its_own_encoder_and_gan_on_transcripts(data,
     text = build_system(data, "text", teacher, progress=False)
     two = build_system(data, "two_stage", teacher, transcripts=heard_both, progress=False)
     assert two.encoder.run.key != text.encoder.run.key and two.encoder.run.done
-    assert two.embeddings["train"].shape[1] == 1 == caption_indices(data, "two_stage", "train").shape[1]
+    assert two.embeddings["train"].shape[1] == 1 == System.of(data, "two_stage").caption_indices("train").shape[1]
     assert gan_run(data, "two_stage").run.key != gan_run(data, "text").run.key
 
 
@@ -293,7 +311,7 @@ def test_run_keys_are_pinned(profile):
     teacher = teacher_run(data, teacher_sizes(data))
     keys = {"teacher": teacher.key, "transcripts": transcripts_run(data).key,
             **{f"encoder {s}": encoders.encoder_run(data, s, teacher).key for s in ("tsl", "classifier", "text")},
-            **{f"embeddings {s}": embeddings_run(data, s, teacher).key
+            **{f"embeddings {s}": System(data, s, teacher).run.key
                for s in ("tsl", "classifier", "text", "two_stage")},
-            "embeddings tsl norm": embeddings_run(data, "tsl", teacher, TSLConfig(jel=False, kdl=False)).key}
+            "embeddings tsl norm": System(data, "tsl", teacher, TSLConfig(jel=False, kdl=False)).run.key}
     assert keys == PINNED_KEYS[profile]

@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from s2i_lib.data.records import Record
-from s2i_lib.stages.teacher import cached_teacher_features
+from s2i_lib.pipeline.teacher import cached_teacher_features
 from s2i_lib.metrics.probe import attribute_probe
 from s2i_lib.models.teachers import load_teacher
 from s2i_lib.train.teacher import fine_tune_teacher
@@ -51,7 +51,7 @@ def test_feature_cache_is_reused_only_for_the_same_images_and_views(tiny_images,
     path = tmp_path / "f.pt"
     first = cached_teacher_features(teacher, "lite0", records, 24, path, "centre+flip", 32, progress=False)
     assert first.shape == (6, 2, 1280)
-    import s2i_lib.stages.teacher as cache
+    import s2i_lib.pipeline.teacher as cache
     calls = []
     monkeypatch.setattr(cache, "teacher_features", lambda *a, **k: calls.append(a) or torch.zeros(len(a[1]), 10, 3))
     torch.testing.assert_close(cached_teacher_features(teacher, "lite0", records, 24, path, "centre+flip", 32), first)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-import s2i_lib.stages.transcripts as transcripts
+import s2i_lib.pipeline.transcripts as transcripts
 from s2i_lib.data.records import Record
 
 

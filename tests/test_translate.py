@@ -14,7 +14,7 @@ from s2i_lib.__main__ import main
 from s2i_lib.audio import AudioError, FbankParams
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.models.stackgan import GANConfig, Generator
-from s2i_lib.stages.encoders import ClassifierEncoder
+from s2i_lib.pipeline.encoders import ClassifierEncoder
 from s2i_lib.translate import (DESCRIPTION, EmbeddingRange, NoTrainedRunError, embed_recording, images_by_length,
                                latest_gan, length_effect, load_speech_encoder, load_translator, nearest_captions,
                                speech_encoder_description, translate)

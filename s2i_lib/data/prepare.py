@@ -4,7 +4,7 @@
 
 Everything derived from one data identity (data set, profile, data seed) lives under
 `artifacts/<dataset>/<profile>/seed<seed>/`: the built-in data set (`data/`, unless a data root is given), the
-fbank cache (`fbank/`) and every keyed run (`runs/`, see `s2i_lib.stages.runs`). Real data sets need their
+fbank cache (`fbank/`) and every keyed run (`runs/`, see `s2i_lib.pipeline.runs`). Real data sets need their
 data root.
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ class PreparedData:
         return self.dataset not in SHARED_CLASS_DATASETS
 
     def identity(self) -> dict:
-        """What determines the data: every run's key includes it (`s2i_lib.stages.runs`)."""
+        """What determines the data: every run's key includes it (`s2i_lib.pipeline.runs`)."""
         identity = {"dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
                     "root": str(self.root.resolve()), "sizes": asdict(self.profile.data)}
         return identity if self.view is None else {**identity, "view": self.view}

@@ -82,8 +82,9 @@ def train_attribute_classifier(images: Tensor, targets: dict[str, Tensor],
     def loss_fn(logits: dict[str, Tensor], idx: Tensor) -> Tensor:
         return sum(F.cross_entropy(logits[k], targets[k][idx].to(device)) for k in logits)
 
-    return fit_images(model, images, loss_fn, opt, sched, epochs, batch_size, generator,
-                      lambda x: _augment(x, generator), device, "attribute classifier", progress)
+    return fit_images(model, images, loss_fn, opt=opt, sched=sched, epochs=epochs, batch_size=batch_size,
+                      generator=generator, augment=lambda x: _augment(x, generator), device=device,
+                      desc="attribute classifier", progress=progress)
 
 
 @torch.no_grad()

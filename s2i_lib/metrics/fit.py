@@ -8,7 +8,7 @@ from torch import Tensor, nn
 from ..progress import tqdm
 
 
-def fit_images(model: nn.Module, images: Tensor, loss_fn: Callable[[object, Tensor], Tensor],
+def fit_images(model: nn.Module, images: Tensor, loss_fn: Callable[[object, Tensor], Tensor], *,
                opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler, epochs: int,
                batch_size: int, generator: torch.Generator, augment: Callable[[Tensor], Tensor],
                device: torch.device, desc: str, progress: bool = True) -> nn.Module:

@@ -72,8 +72,9 @@ def fine_tune_classifier(images: Tensor, labels: Tensor, epochs: int = 10, batch
         flip = torch.rand(len(x), generator=generator) < 0.5
         return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
-    return fit_images(model, images, lambda logits, idx: F.cross_entropy(logits, labels[idx].to(device)), opt,
-                      sched, epochs, batch_size, generator, random_flip, device, "in-domain classifier", progress)
+    return fit_images(model, images, lambda logits, idx: F.cross_entropy(logits, labels[idx].to(device)), opt=opt,
+                      sched=sched, epochs=epochs, batch_size=batch_size, generator=generator, augment=random_flip,
+                      device=device, desc="in-domain classifier", progress=progress)
 
 
 @torch.no_grad()

@@ -2,7 +2,7 @@
 
 One multinomial logistic regression per attribute (features standardised with the fitting statistics, L2
 penalty, full-batch L-BFGS) is fitted on the images of some classes and scored on images of other classes.
-`stages.teacher.teacher_probe` uses it on validation classes to choose the teacher the student learns from:
+`pipeline.teacher.teacher_probe` uses it on validation classes to choose the teacher the student learns from:
 the student can only learn what the teacher's vector holds.
 """
 from __future__ import annotations

@@ -3,8 +3,8 @@ cited paper number (`cited`) and the one table writer with the run details (`tab
 from .cited import cited, cited_table3, paper_dataset
 from .claims import read_claims, versus
 from .measures import GAN_MEASURES, RETRIEVAL_MEASURES, STANDIN_MEASURES, Measure, cells, measure, suffixed
-from .tables import machine, versions, write_table
+from .tables import Table, machine, versions, write_table
 
 __all__ = ["cited", "cited_table3", "paper_dataset", "read_claims", "versus",
            "GAN_MEASURES", "RETRIEVAL_MEASURES", "STANDIN_MEASURES", "Measure", "cells", "measure", "suffixed",
-           "machine", "versions", "write_table"]
+           "Table", "machine", "versions", "write_table"]

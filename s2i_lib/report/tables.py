@@ -3,6 +3,7 @@ details: data, networks, seeds, times, machine, versions), as `<stem>.md` and `<
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +41,18 @@ def write_table(folder: Path, stem: str, heading: str, rows: list[dict], claims:
     (folder / f"{stem}.md").write_text("\n".join(lines) + "\n")
     write_csv(rows, folder / f"{stem}.csv")
     return [folder / f"{stem}.md", folder / f"{stem}.csv"]
+
+
+@dataclass
+class Table:
+    """One table as measured: the results files' `stem`, its heading, rows, the paper's claims read on them and
+    the run details; `write` adds the machine and versions and writes them (`write_table`)."""
+    stem: str
+    heading: str
+    rows: list[dict]
+    claims: list[dict]
+    details: dict[str, str]
+
+    def write(self, folder: Path) -> list[Path]:
+        return write_table(folder, self.stem, self.heading, self.rows, self.claims,
+                           {**self.details, "machine": machine(), "versions": versions()})

@@ -40,7 +40,7 @@ from .encoder import RESTART, write_log
 from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
 
 # The one list of settings that do not change the trained weights: a GAN run's key leaves them out
-# (`stages.gan`), and a run may be resumed or reused with other values. `iterations` may change on resume too
+# (`pipeline.gan`), and a run may be resumed or reused with other values. `iterations` may change on resume too
 # (a run cut into sessions, or extended), though a keyed run holds it in its key.
 OUTSIDE_KEY = ("snapshot_every", "sample_every", "log_every", "num_workers")
 RESUMABLE_CHANGES = ("iterations", *OUTSIDE_KEY)

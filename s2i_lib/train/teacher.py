@@ -54,7 +54,8 @@ def fine_tune_teacher(images: Tensor, labels: Tensor, weights_path: str | Path, 
         steps = epochs * -(-len(images) // batch_size)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-        fit_images(model, images, lambda logits, idx: F.cross_entropy(logits, targets[idx].to(device)), opt, sched,
-                   epochs, batch_size, generator, augment, torch.device(device), "fine-tune teacher", progress)
+        fit_images(model, images, lambda logits, idx: F.cross_entropy(logits, targets[idx].to(device)), opt=opt,
+                   sched=sched, epochs=epochs, batch_size=batch_size, generator=generator, augment=augment,
+                   device=torch.device(device), desc="fine-tune teacher", progress=progress)
         save_checkpoint(weights_path, {k: v.cpu() for k, v in model.backbone.state_dict().items()})
     return load_teacher("efficientnet-lite0", weights_path=weights_path).to(device)

@@ -38,7 +38,6 @@ from ..config import TRAIN_SEED
 from ..data.dataset import load_image_tensor
 from ..data.prepare import PreparedData
 from ..generate import generate
-from ..losses.tsl import TSLConfig
 from ..metrics.fid import PROTOCOL, fid_by_singular_values, fid_features
 from ..metrics.inception_score import (InDomainClassifier, class_probabilities, classifier_accuracy,
                                        fine_tune_classifier, inception_score)
@@ -49,7 +48,7 @@ from ..models.stackgan import Generator
 from ..models.teachers import ImageTeacher, teacher_features
 from .gan import GANRun, attribute_scorer, condition_hits, derangement, spoken_targets
 from .runs import Run
-from .systems import caption_indices, load_embeddings
+from .systems import System
 from .teacher import teacher_network, teacher_sizes
 
 
@@ -173,7 +172,7 @@ def caption_matcher(data: PreparedData, train_seed: int = TRAIN_SEED,
     every system; it is the text system's own encoder, which favours the text and two-stage rows (docs/running.md)."""
     sizes = teacher_sizes(data)
     net = teacher_network(data, sizes, train_seed, device, progress=False)
-    return net, load_embeddings(data, "text", None, TSLConfig(), train_seed).embeddings["test"]
+    return net, System.of(data, "text", encoder_seed=train_seed).load().embeddings["test"]
 
 
 def r_precision_estimate(data: PreparedData, matcher: tuple[ImageTeacher, Tensor], images: torch.Tensor,
@@ -196,21 +195,21 @@ def r_precision_estimate(data: PreparedData, matcher: tuple[ImageTeacher, Tensor
 def evaluation_run(data: PreparedData, gan: GANRun, seed: int, shuffled_control: bool = True) -> Run:
     """Keyed by the GAN and the embeddings it is fed (the pipeline two-stage system shares the text GAN); what
     `evaluate_gan` measures is versioned by `runs.VERSIONS["evaluation"]`."""
-    return Run("evaluation", gan.embeddings.system, {"data": data.identity(), "gan": gan.run.key,
-                                                     "embeddings": gan.embeddings.run.key, "seed": seed,
-                                                     "eval": asdict(data.profile.eval), "protocol": PROTOCOL,
-                                                     "shuffled_control": shuffled_control},
+    return Run("evaluation", gan.system.name, {"data": data.identity(), "gan": gan.run.key,
+                                               "embeddings": gan.system.run.key, "seed": seed,
+                                               "eval": asdict(data.profile.eval), "protocol": PROTOCOL,
+                                               "shuffled_control": shuffled_control},
                data.artifacts)
 
 
-def spoken_targets_of(data: PreparedData, system: str) -> list[list[dict[str, str]]]:
+def spoken_targets_of(data: PreparedData, system: System) -> list[list[dict[str, str]]]:
     """Per test image, the spoken attributes of the caption behind each of `system`'s embeddings (in the
     embeddings' order: the two-stage system's are of the transcribed captions only)."""
     targets = spoken_targets(data, "test")
-    return [[targets[i][k] for k in row] for i, row in enumerate(caption_indices(data, system, "test"))]
+    return [[targets[i][k] for k in row] for i, row in enumerate(system.caption_indices("test"))]
 
 
-def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, seed: int = 0, train_seed: int = TRAIN_SEED,
+def evaluate_gan(data: PreparedData, gan: GANRun, netG: Generator, *, seed: int = 0, train_seed: int = TRAIN_SEED,
                  device: str = "cpu", progress: bool = True, shuffled_control: bool = True) -> dict[str, Estimate]:
     """FID and KID of `gan`'s generator `netG` on the test images (with `shuffled_control` also with shuffled
     conditions: Table II shows them for ours only), the in-domain score of the matched images, and (built-in
@@ -238,7 +237,7 @@ def gan_measures(data: PreparedData, gan: GANRun, netG: Generator, seed: int, tr
     measures = {"score": score_estimate(classifier, flat(matched), seed)}
     real = real_test_features(data, matched.shape[-1], device, progress)
     matcher = caption_matcher(data, train_seed, device)
-    spoken = np.take_along_axis(caption_indices(data, gan.embeddings.system, "test"), picks, 1)  # caption numbers
+    spoken = np.take_along_axis(gan.system.caption_indices("test"), picks, 1)  # caption numbers
     sets = {"": matched}
     if shuffled_control:
         sets[" shuffled"] = generate(netG, chosen[torch.as_tensor(derangement(len(chosen), seed))], seed=seed,
@@ -250,14 +249,14 @@ def gan_measures(data: PreparedData, gan: GANRun, netG: Generator, seed: int, tr
     if data.builtin:
         scorer = attribute_scorer(data, train_seed, progress)
         real_images = load_image_tensor(data.records["test"], scorer.image_size)
-        hits = condition_hits(netG, scorer, embeddings, spoken_targets_of(data, gan.embeddings.system), seed,
+        hits = condition_hits(netG, scorer, embeddings, spoken_targets_of(data, gan.system), seed,
                               device, real_images)
         measures.update({f"attributes {name}": hits_estimate(h, sizes.bootstrap_reps, seed)
                          for name, h in hits.items()})
     return measures
 
 
-def real_reference(data: PreparedData, image_size: int, seed: int = 0, train_seed: int = TRAIN_SEED,
+def real_reference(data: PreparedData, image_size: int, *, seed: int = 0, train_seed: int = TRAIN_SEED,
                    device: str = "cpu", progress: bool = True) -> dict[str, Estimate]:
     """FID and KID between two seeded random halves of the real test images at `image_size`: what a generator
     indistinguishable from the test images would score at half the sample size (FID is biased upward at small

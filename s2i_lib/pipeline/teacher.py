@@ -87,11 +87,14 @@ def teacher_network(data: PreparedData, sizes: TeacherSizes, train_seed: int = T
         return load_teacher().to(device)
     run = teacher_run(data, sizes, train_seed)
     records = data.records["train"]
-    weights = run.open() / "finetuned.pt"
-    images = None if weights.exists() else load_image_tensor(records, sizes.crop + 3)
     labels = torch.tensor([r.label for r in records])
-    return fine_tune_teacher(images, labels, weights, sizes.crop, sizes.finetune_epochs, seed=train_seed,
-                             device=device, progress=progress)
+
+    def fine_tuned(folder: Path) -> ImageTeacher:          # the run is finished by `teacher_stage`
+        weights = folder / "finetuned.pt"
+        images = None if weights.exists() else load_image_tensor(records, sizes.crop + 3)
+        return fine_tune_teacher(images, labels, weights, sizes.crop, sizes.finetune_epochs, seed=train_seed,
+                                 device=device, progress=progress)
+    return run.made(fine_tuned, lambda net: None)
 
 
 def teacher_stage(data: PreparedData, teacher: str | None = None, crop: int | None = None,
@@ -100,14 +103,16 @@ def teacher_stage(data: PreparedData, teacher: str | None = None, crop: int | No
     profile's) picks the ImageNet network as it is or fine-tuned on the train classes first."""
     sizes = teacher_sizes(data, teacher, crop)
     run = teacher_run(data, sizes, train_seed)
-    folder = run.open()
     size = sizes.crop + 3                                      # the views' resize side (docs/authors-code.md#4)
-    net = teacher_network(data, sizes, train_seed, device, progress)
-    features = {split: cached_teacher_features(net, f"{NETWORK}-{sizes.teacher}", data.records[split], size,
+
+    def features_of(folder: Path) -> dict[str, Tensor]:
+        net = teacher_network(data, sizes, train_seed, device, progress)
+        return {split: cached_teacher_features(net, f"{NETWORK}-{sizes.teacher}", data.records[split], size,
                                                folder / f"features_{split}.pt", sizes.view_set, sizes.crop,
                                                progress=progress)
                 for split in ("train", "test")}
-    run.finish({"dim": features["train"].shape[-1], **{s: list(f.shape) for s, f in features.items()}})
+    features = run.made(features_of, lambda made: {"dim": made["train"].shape[-1],
+                                                   **{s: list(f.shape) for s, f in made.items()}})
     return TeacherFeatures(run, features)
 
 

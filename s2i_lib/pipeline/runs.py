@@ -12,10 +12,13 @@ Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved co
 files, and `done.json` once the run finished (with a short summary). `list_runs` / `python -m s2i_lib runs`
 show what exists.
 
-A run's life: `open` (the folder and its config), the stage's work, `finish`. A run that makes one state file
-goes through `computed`: reused when finished, made again when not or when its file is damaged (said on the
-console), then saved and finished; `stored` reads such a file back; `measured` is `computed` for a run whose
-state is named estimates (an evaluation, a retrieval).
+A run's life: `open` (the folder and its config), the stage's work, `finish`; stages never call these
+themselves but go through one of three helpers. A run made in steps (an encoder's epochs, a GAN's snapshots,
+recordings, transcripts) goes through `made`: its work resumes from what an interrupted call left in the folder,
+and the run is finished when the work says it is complete. A run that makes one state file goes through
+`computed`: reused when finished, made again when not or when its file is damaged (said on the console), then
+saved and finished; `stored` reads such a file back; `measured` is `computed` for a run whose state is named
+estimates (an evaluation, a retrieval).
 """
 from __future__ import annotations
 
@@ -24,11 +27,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..metrics.uncertainty import Estimate
 
+T = TypeVar("T")
 KEY_LENGTH = 12
 # The version of what the code of a run kind computes for a given config, part of every key of that kind (1 when
 # not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
@@ -95,6 +99,16 @@ class Run:
     def finish(self, summary: dict | None = None) -> None:
         """Mark the run finished (`done.json`, with an optional short summary of what it made)."""
         write_json(self.open() / "done.json", summary or {})
+
+    def made(self, work: Callable[[Path], T], summary: Callable[[T], dict | None] = lambda result: {}) -> T:
+        """A run made in steps: `work(folder)` makes what is missing in the opened folder (resuming from what it
+        finds there) and returns its result; the run is finished with `summary(result)`, or left unfinished
+        (resumable) when that is None."""
+        result = work(self.open())
+        record = summary(result)
+        if record is not None:
+            self.finish(record)
+        return result
 
     def stored(self, name: str, redo: str = "computing it again") -> dict | None:
         """The state saved as `name` once the run finished; None when it has not, or when the file is damaged

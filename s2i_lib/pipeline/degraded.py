@@ -19,9 +19,8 @@ condition uses the same generator noise per utterance, so differences between co
 """
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +41,6 @@ from ..metrics.retrieval import image_ranks
 from ..metrics.semantic import spoken_attribute_hits
 from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..progress import tqdm
-from ..report import STANDIN_MEASURES, cells, measure, read_claims
 from .encoders import TrainedEncoder, embed_texts
 from .evaluate import fid_estimate, hits_estimate, kid_estimate, real_test_features
 from .gan import GANRun, spoken_targets
@@ -99,23 +97,23 @@ def degraded_speech(data: PreparedData, progress: bool = True) -> DegradedSpeech
     run = Run("degraded", "held-out-voices", {"data": data.identity(), "pairs": pairs,
                                              "conditions": [asdict(c) for c in listening]}, data.artifacts)
     speech = DegradedSpeech(run, pairs, listening)
-    if run.done:
-        return speech
-    run.open()
-    for c, condition in enumerate(listening):
-        speech.wav(condition, 0).parent.mkdir(exist_ok=True)
-        for m, (i, k) in enumerate(tqdm(pairs, desc=f"degrade: {condition.name}", disable=not progress)):
-            path = speech.wav(condition, m)
-            if path.exists():
-                continue
-            rng = np.random.default_rng([data.seed, c, m])
-            audio, rate = read_wav(test[i].wavs[k])
-            others = None
-            if condition.noise == "babble":
-                images = rng.choice([j for j in range(len(test)) if j != i], TALKERS, replace=len(test) <= TALKERS)
-                others = [read_wav(test[j].wavs[rng.integers(len(test[j].wavs))])[0] for j in images]
-            write_wav(path, condition.apply(audio, rate, rng, others), rate)
-    run.finish({"utterances": len(pairs), "conditions": [c.name for c in listening]})
+
+    def write_missing(folder: Path) -> None:
+        for c, condition in enumerate(listening):
+            (folder / condition.folder).mkdir(exist_ok=True)
+            for m, (i, k) in enumerate(tqdm(pairs, desc=f"degrade: {condition.name}", disable=not progress)):
+                path = speech.wav(condition, m)
+                if path.exists():
+                    continue
+                rng = np.random.default_rng([data.seed, c, m])
+                audio, rate = read_wav(test[i].wavs[k])
+                others = None
+                if condition.noise == "babble":
+                    images = rng.choice([j for j in range(len(test)) if j != i], TALKERS, replace=len(test) <= TALKERS)
+                    others = [read_wav(test[j].wavs[rng.integers(len(test[j].wavs))])[0] for j in images]
+                write_wav(path, condition.apply(audio, rate, rng, others), rate)
+    if not run.done:
+        run.made(write_missing, lambda _: {"utterances": len(pairs), "conditions": [c.name for c in listening]})
     return speech
 
 
@@ -124,8 +122,8 @@ def degraded_transcripts(data: PreparedData, speech: DegradedSpeech, workers: in
     """The recogniser's transcript of every degraded recording (`DegradedSpeech.key` -> text), resumable."""
     run = Run("transcripts", "degraded", {"speech": speech.run.key, "recogniser": RECOGNISER}, data.artifacts)
     jobs = [(speech.key(c, m), str(speech.wav(c, m))) for c in speech.conditions for m in range(len(speech.pairs))]
-    heard = transcribe_files(jobs, run.open() / "transcripts.jsonl", workers or os.cpu_count() or 1, progress)
-    run.finish({"utterances": len(jobs)})
+    heard = run.made(lambda folder: transcribe_files(jobs, folder / "transcripts.jsonl", workers or os.cpu_count() or 1,
+                                                     progress), lambda _: {"utterances": len(jobs)})
     return run, heard
 
 
@@ -137,6 +135,17 @@ def speech_embeddings(model: torch.nn.Module, paths: list[Path], data: PreparedD
     device = next(model.parameters()).device
     return model(torch.stack([torch.as_tensor(p[0]) for p in pairs]).to(device),
                  torch.tensor([p[1] for p in pairs])).cpu()
+
+
+def condition_embeddings(data: PreparedData, encoder: TrainedEncoder, speech: DegradedSpeech, condition: Condition,
+                         transcripts: tuple[Run, dict[str, str]] | None) -> tuple[Tensor, list[str] | None]:
+    """(M, D) embeddings of the stand-in's utterances under `condition`: the speech encoder's of the recordings,
+    or for two-stage (given `transcripts`) the text encoder's of what the recogniser heard, returned beside."""
+    if transcripts is None:
+        wavs = [speech.wav(condition, m) for m in range(len(speech.pairs))]
+        return speech_embeddings(encoder.model, wavs, data), None
+    heard = [transcripts[1][speech.key(condition, m)] for m in range(len(speech.pairs))]
+    return embed_texts(encoder.model, encoder.vocab, [[h] for h in heard])[:, 0], heard
 
 
 def mean_estimate(values: np.ndarray, reps: int, seed: int) -> Estimate:
@@ -156,8 +165,8 @@ def wer_estimate(references: list[str], hypotheses: list[str], reps: int, seed: 
 def robustness_run(data: PreparedData, gan: GANRun, speech: DegradedSpeech, transcripts: Run | None,
                    seed: int) -> Run:
     sizes = data.profile.eval
-    return Run("robustness", gan.embeddings.system, {
-        "data": data.identity(), "gan": gan.run.key, "embeddings": gan.embeddings.run.key, "speech": speech.run.key,
+    return Run("robustness", gan.system.name, {
+        "data": data.identity(), "gan": gan.run.key, "embeddings": gan.system.run.key, "speech": speech.run.key,
         "transcripts": transcripts.key if transcripts else None, "seed": seed,
         "eval": {"bootstrap_reps": sizes.bootstrap_reps, "kid_subsets": sizes.kid_subsets,
                  "kid_subset_size": sizes.kid_subset_size}}, data.artifacts)
@@ -179,101 +188,58 @@ def measure_standin(data: PreparedData, gan: GANRun, netG, encoder: TrainedEncod
     `image_features` (N, D) are the teacher's of all test images; the two-stage system reads `transcripts`
     (`degraded_transcripts`); `scorer` (built-in data) scores the spoken attributes. Reused, or resumed
     condition by condition, from its keyed run."""
-    system = gan.embeddings.system
+    system = gan.system.name
     if system == "two_stage" and transcripts is None:
         raise ValueError("the two-stage system needs the recogniser's transcripts (degraded_transcripts)")
-    run = robustness_run(data, gan, speech, transcripts[0] if system == "two_stage" else None, seed)
-    path = run.open() / "measures.pt"
-    try:
-        state = load_checkpoint(path) or {"measures": {}, "examples": {}}
-    except CorruptFileError as e:
-        print(f"measuring every condition again: {e}")
-        state = {"measures": {}, "examples": {}}
-    test = data.records["test"]
-    images_of = torch.tensor([i for i, _ in speech.pairs])
-    reps, sizes = data.profile.eval.bootstrap_reps, data.profile.eval
-    targets = spoken_targets(data, "test") if scorer is not None else None
-    references = [test[i].captions[k] for i, k in speech.pairs]
-    real = None
-    clean = None
-    for condition in speech.conditions:
-        if condition.name in state["measures"] and condition != CLEAN:
-            continue
-        if system == "two_stage":
-            heard = [transcripts[1][speech.key(condition, m)] for m in range(len(speech.pairs))]
-            embeddings = embed_texts(encoder.model, encoder.vocab, [[h] for h in heard])[:, 0]
-        else:
-            embeddings = speech_embeddings(encoder.model, [speech.wav(condition, m) for m in range(len(speech.pairs))],
-                                           data)
-        if condition == CLEAN:
-            clean = embeddings
-            if condition.name in state["measures"]:
+    transcripts = transcripts if system == "two_stage" else None          # only two-stage reads them
+    run = robustness_run(data, gan, speech, transcripts[0] if transcripts else None, seed)
+
+    def measure_missing(folder: Path) -> dict:
+        path = folder / "measures.pt"
+        try:
+            state = load_checkpoint(path) or {"measures": {}, "examples": {}}
+        except CorruptFileError as e:
+            print(f"measuring every condition again: {e}")
+            state = {"measures": {}, "examples": {}}
+        test = data.records["test"]
+        images_of = torch.tensor([i for i, _ in speech.pairs])
+        reps, sizes = data.profile.eval.bootstrap_reps, data.profile.eval
+        targets = spoken_targets(data, "test") if scorer is not None else None
+        references = [test[i].captions[k] for i, k in speech.pairs]
+        real = None
+        clean = None
+        for condition in speech.conditions:
+            if condition.name in state["measures"] and condition != CLEAN:
                 continue
-        measures = {"cos to clean": mean_estimate(F.cosine_similarity(embeddings, clean, dim=1).numpy(), reps, seed)}
-        if system != "classifier":
-            hits = (image_ranks(embeddings, images_of, image_features) <= 10).double().numpy()
-            measures["R@10"] = mean_estimate(hits, reps, seed)
-        if system == "two_stage":
-            measures["WER"] = wer_estimate(references, heard, reps, seed)
-        images = generate(netG, embeddings[:, None], seed=seed, device=device, progress=False)[:, 0, 0]
-        if scorer is not None:
-            spoken = [targets[i][k] for i, k in speech.pairs]
-            measures["attributes"] = hits_estimate(spoken_attribute_hits(scorer, images.float() / 127.5 - 1, spoken),
-                                                   reps, seed)
-        if real is None:
-            real = real_test_features(data, images.shape[-1], device, progress)[images_of.numpy()]
-        fake = fid_features(images.float() / 255, device=device, progress=False)
-        measures["FID"] = fid_estimate(real, fake[:, None], reps, seed)
-        measures["KID"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
-        state["measures"][condition.name] = {k: (v.value, v.error) for k, v in measures.items()}
-        state["examples"][condition.name] = images[:EXAMPLES].clone()
-        save_checkpoint(path, state)
-        if progress:
-            print(f"{system}, {condition.name}: " + "; ".join(f"{k} {v}" for k, v in measures.items()), flush=True)
-    run.finish({name: {k: str(Estimate(*v)) for k, v in m.items()} for name, m in state["measures"].items()})
+            embeddings, heard = condition_embeddings(data, encoder, speech, condition, transcripts)
+            if condition == CLEAN:
+                clean = embeddings
+                if condition.name in state["measures"]:
+                    continue
+            measures = {"cos to clean": mean_estimate(F.cosine_similarity(embeddings, clean, dim=1).numpy(), reps,
+                                                      seed)}
+            if system != "classifier":
+                hits = (image_ranks(embeddings, images_of, image_features) <= 10).double().numpy()
+                measures["R@10"] = mean_estimate(hits, reps, seed)
+            if system == "two_stage":
+                measures["WER"] = wer_estimate(references, heard, reps, seed)
+            images = generate(netG, embeddings[:, None], seed=seed, device=device, progress=False)[:, 0, 0]
+            if scorer is not None:
+                spoken = [targets[i][k] for i, k in speech.pairs]
+                hits = spoken_attribute_hits(scorer, images.float() / 127.5 - 1, spoken)
+                measures["attributes"] = hits_estimate(hits, reps, seed)
+            if real is None:
+                real = real_test_features(data, images.shape[-1], device, progress)[images_of.numpy()]
+            fake = fid_features(images.float() / 255, device=device, progress=False)
+            measures["FID"] = fid_estimate(real, fake[:, None], reps, seed)
+            measures["KID"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
+            state["measures"][condition.name] = {k: (v.value, v.error) for k, v in measures.items()}
+            state["examples"][condition.name] = images[:EXAMPLES].clone()
+            save_checkpoint(path, state)
+            if progress:
+                print(f"{system}, {condition.name}: " + "; ".join(f"{k} {v}" for k, v in measures.items()), flush=True)
+        return state
+    state = run.made(measure_missing, lambda state: {name: {k: str(Estimate(*v)) for k, v in m.items()}
+                                                      for name, m in state["measures"].items()})
     return StandinResult(system, run, {name: {k: Estimate(*v) for k, v in m.items()}
                                        for name, m in state["measures"].items()}, state["examples"])
-
-
-def standin_rows(results: dict[str, StandinResult], labels: dict[str, str]) -> list[dict]:
-    """One row per (condition, system) with every measure as "value ± error" ("" where a system has none)."""
-    names = list(next(iter(results.values())).measures)
-    return [{"condition": name, "system": labels[system], **cells(result.measures[name], STANDIN_MEASURES)}
-            for name in names for system, result in results.items()]
-
-
-def degradation(result: StandinResult, condition: str, name: str) -> Estimate:
-    """How much worse measure `name` is under `condition` than clean (positive = worse), errors combined as if
-    independent (they are positively correlated, so this overstates the error: conservative)."""
-    a, b = result.measures[condition][name], result.measures[CLEAN.name][name]
-    worse = (a.value - b.value) if measure(name, STANDIN_MEASURES).lower_is_better else (b.value - a.value)
-    return Estimate(worse, math.hypot(a.error, b.error))
-
-
-def two_stage_and_ours(a: Estimate, b: Estimate) -> dict[str, str]:
-    return {"two-stage": str(a), "ours": str(b)}
-
-
-def ours_and_two_stage_worse(a: Estimate, b: Estimate) -> dict[str, str]:
-    return {"two-stage": f"worse by {b}", "ours": f"worse by {a}"}
-
-
-def standin_claims(results: dict[str, StandinResult], listed: list[Condition],
-                   measures: tuple[str, ...] = ("attributes", "FID", "KID")) -> list[dict]:
-    """The paper's Table III reading, on the stand-in: "two-stage beats ours" when clean and under the hardest
-    condition of each series (`degrade.condition_groups`), and "ours degrades more than two-stage" from clean to
-    each of those; held / not held / within noise on each measure both systems have (`report.read_claims`; a
-    degradation is read with higher = worse)."""
-    ours, two = results["tsl"], results["two_stage"]
-    rows = []
-    for name in [CLEAN.name, *(group[-1].name for group in condition_groups(listed))]:
-        for chosen in (measure(m, STANDIN_MEASURES) for m in measures):
-            where = {"condition": name}
-            rows += read_claims("two-stage beats ours", two.measures[name], ours.measures[name], (chosen,),
-                                two_stage_and_ours, where)
-            if name != CLEAN.name and chosen.name in ours.measures[name] and chosen.name in two.measures[name]:
-                ours_worse = {chosen.name: degradation(ours, name, chosen.name)}
-                two_worse = {chosen.name: degradation(two, name, chosen.name)}
-                rows += read_claims("ours degrades more than two-stage", ours_worse, two_worse,
-                                    (replace(chosen, lower_is_better=False),), ours_and_two_stage_worse, where)
-    return rows

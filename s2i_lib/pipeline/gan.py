@@ -7,7 +7,8 @@ precision); logging and snapshot intervals may change on resume.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -26,8 +27,7 @@ from ..models.stackgan import GANConfig, Generator
 from ..train.gan import (OUTSIDE_KEY, ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds,
                          train_gan)
 from .runs import Run
-from .systems import SystemEmbeddings, load_embeddings
-from .transcripts import two_stage_reading
+from .systems import System, SystemEmbeddings
 
 
 def gan_configs(data: PreparedData, embedding_dim: int, branches: int = 0, iterations: int = 0,
@@ -45,11 +45,17 @@ def gan_configs(data: PreparedData, embedding_dim: int, branches: int = 0, itera
 
 @dataclass(frozen=True)
 class GANRun:
-    """One GAN of the study: the embeddings that condition it, its configurations and its keyed run."""
-    embeddings: SystemEmbeddings
+    """One GAN of the study: the system whose embeddings condition it, its configurations and its keyed run (the
+    pipeline two-stage system's is the text system's: `System.gan_system`)."""
+    system: System
     config: GANConfig
     train_config: GANTrainConfig
     run: Run
+
+    @cached_property
+    def embeddings(self) -> SystemEmbeddings:
+        """The system's embeddings of both splits, loaded on first use."""
+        return self.system.load()
 
     @property
     def folder(self):
@@ -63,28 +69,23 @@ class GANRun:
     def generated_folder(self):
         """Where test images are saved: `generated/`, or `generated-two_stage/` for the pipeline two-stage
         system, which shares the text system's run."""
-        system = self.embeddings.system
-        return self.folder / ("generated" if system == self.run.name else f"generated-{system}")
+        return self.folder / ("generated" if self.system.name == self.run.name else f"generated-{self.system.name}")
 
 
-def gan_run(data: PreparedData, system: str = "tsl", branches: int = 0, iterations: int = 0,
+def gan_run(data: PreparedData, system: str = "tsl", *, branches: int = 0, iterations: int = 0,
             train_seed: int = TRAIN_SEED, encoder_seed: int | None = None, teacher: str | None = None,
             tsl: TSLConfig = TSLConfig(), base_size: int = 0) -> GANRun:
     """The profile's GAN (`branches`, `iterations`, `base_size` replaced where not 0) conditioned on `system`'s
     exported embeddings (made by the encoder stage with `teacher`, `tsl` and `encoder_seed`, default
-    `train_seed`), trained with `train_seed`. The pipeline two-stage system (`stages.systems`) shares the text
-    system's run; only its test embeddings differ."""
-    encoder_seed = train_seed if encoder_seed is None else encoder_seed
-    if system == "two_stage" and two_stage_reading(data) == "pipeline":     # the text system's GAN, fed transcripts
-        text = gan_run(data, "text", branches, iterations, train_seed, encoder_seed, teacher, tsl, base_size)
-        return replace(text, embeddings=load_embeddings(data, system, teacher, tsl, encoder_seed))
-    embeddings = load_embeddings(data, system, teacher, tsl, encoder_seed)
-    config, train_config = gan_configs(data, embeddings.embeddings["train"].shape[-1], branches, iterations,
-                                       train_seed, base_size)
+    `train_seed`), trained with `train_seed`. Its key comes from the embeddings run's key and record: no tensor
+    is loaded."""
+    request = System.of(data, system, teacher, tsl, train_seed if encoder_seed is None else encoder_seed)
+    conditioning = request.gan_system
+    config, train_config = gan_configs(data, conditioning.embedding_dim, branches, iterations, train_seed, base_size)
     weights = {k: v for k, v in asdict(train_config).items() if k not in OUTSIDE_KEY}  # iterations stay
-    run = Run("gan", system, {"data": data.identity(), "embeddings": embeddings.run.key, "gan": asdict(config),
-                              "train": weights}, data.artifacts)
-    return GANRun(embeddings, config, train_config, run)
+    run = Run("gan", conditioning.name, {"data": data.identity(), "embeddings": conditioning.run.key,
+                                         "gan": asdict(config), "train": weights}, data.artifacts)
+    return GANRun(request, config, train_config, run)
 
 
 def trained_generator(gan: GANRun, device="cpu") -> tuple[Generator, float]:
@@ -104,10 +105,10 @@ def generate_test_images(data: PreparedData, gan: GANRun, netG: Generator, seed:
 def train_gan_run(data: PreparedData, gan: GANRun, device="cpu", progress: bool = True) -> list[dict]:
     """Train (or resume, or reuse when finished) the GAN of `gan` in its run folder; returns the loss history."""
     dataset = gan_dataset(data, "train", gan.embeddings.embeddings["train"], gan.config.image_sizes)
-    history = train_gan(gan.config, gan.train_config, dataset, gan.run.open(), device=device, progress=progress)
-    if history and history[-1]["iteration"] == gan.train_config.iterations:
-        gan.run.finish({"iterations": gan.train_config.iterations})
-    return history
+    iterations = gan.train_config.iterations
+    return gan.run.made(
+        lambda folder: train_gan(gan.config, gan.train_config, dataset, folder, device=device, progress=progress),
+        lambda history: {"iterations": iterations} if history and history[-1]["iteration"] == iterations else None)
 
 
 KEEP_IMAGES_BYTES = 2 << 30     # the GAN keeps its resized training images in memory up to this size

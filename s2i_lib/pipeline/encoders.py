@@ -6,13 +6,14 @@ Every system of Table II gets its caption embeddings (N, K, D) from here (docs/a
   only the encoder is used afterwards (paper Sec. III-F);
 - text: a text encoder trained with the same TSL on ground-truth captions (the text-to-image upper bound);
 - two-stage: a text encoder trained with TSL on ASR transcripts of the training speech.
-Each encoder trains in its own run folder (`stages.runs`), keyed by the data, the teacher features' run, the
+Each encoder trains in its own run folder (`pipeline.runs`), keyed by the data, the teacher features' run, the
 encoder sizes, the optimiser settings with the training seed, and the TSL terms and weights; training goes
 through `train.encoder.train_encoder` (checkpoints, resume, loss log).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -195,6 +196,10 @@ def encoder_run(data: PreparedData, system: str, teacher: Run, sizes: EncoderSiz
     return Run("encoder", system, config, data.artifacts)
 
 
+def trained_summary(history: list[dict]) -> dict:
+    return {"epochs": len(history), "final_loss": history[-1]["loss"]}
+
+
 def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures, tsl: TSLConfig = TSLConfig(),
                          train_seed: int = TRAIN_SEED, device: str = "cpu", progress: bool = True,
                          sizes: EncoderSizes | None = None) -> TrainedEncoder:
@@ -214,10 +219,14 @@ def train_speech_encoder(kind: str, data: PreparedData, teacher: TeacherFeatures
         model, step = encoder, tsl_step(tsl)
     else:
         model, step = ClassifierEncoder(encoder, sorted({r.label for r in data.records["train"]})), classifier_step
-    history = train_encoder(model, pairs, step, run.open(), config, device, progress)
-    write_json(run.folder / DESCRIPTION, speech_encoder_description(
-        kind, encoder, sizes.speech_width, data.profile.data.target_length, data.fbanks.params, teacher.run.key))
-    run.finish({"epochs": len(history), "final_loss": history[-1]["loss"]})
+    description = speech_encoder_description(kind, encoder, sizes.speech_width, data.profile.data.target_length,
+                                             data.fbanks.params, teacher.run.key)
+
+    def trained(folder: Path) -> list[dict]:
+        history = train_encoder(model, pairs, step, folder, config, device, progress)
+        write_json(folder / DESCRIPTION, description)
+        return history
+    history = run.made(trained, trained_summary)
     return TrainedEncoder(encoder.eval(), history, run)
 
 
@@ -237,8 +246,8 @@ def train_text_encoder(system: str, texts: list[list[str]], data: PreparedData, 
     torch.manual_seed(config.seed)
     model = TextEncoder(len(vocab), features.shape[-1])
     pairs = TextPairs(token_ids, labels, features, max(len(ids) for caps in token_ids for ids in caps))
-    history = train_encoder(model, pairs, tsl_step(tsl), run.open(), config, device, progress)
-    run.finish({"epochs": len(history), "final_loss": history[-1]["loss"]})
+    history = run.made(lambda folder: train_encoder(model, pairs, tsl_step(tsl), folder, config, device, progress),
+                       trained_summary)
     return TrainedEncoder(model.eval(), history, run, vocab)
 
 

@@ -26,8 +26,8 @@ from ..generate import generate
 from ..metrics.attributes import AttributeClassifier, attribute_probabilities
 from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..models.stackgan import Generator
-from .gan import GANRun, derangement, spoken_targets
-from .runs import Run
+from ..pipeline.gan import GANRun, derangement, spoken_targets
+from ..pipeline.runs import Run
 
 
 def figure3_rows(data: PreparedData, rows: int = 5) -> list[int]:

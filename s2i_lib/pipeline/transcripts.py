@@ -4,7 +4,7 @@ The paper's two-stage system transcribes every spoken caption with DeepSpeech (d
 pocketsphinx (`s2i_lib.asr`). pocketsphinx runs at about 0.13 x real time on one core of the reference CPU
 (0.6 s per built-in caption), so CPU profiles transcribe `per_image` seeded captions of each image instead of
 all ten (a documented deviation). Transcripts are appended to a JSON-lines file one by one, so a killed run
-resumes where it stopped. The file lives in a keyed run (`stages.runs`) whose config holds the data identity,
+resumes where it stopped. The file lives in a keyed run (`pipeline.runs`) whose config holds the data identity,
 the recogniser and the subset size; the subset is drawn with the data seed.
 """
 from __future__ import annotations
@@ -144,7 +144,7 @@ TWO_STAGE_READINGS = ("retrained", "pipeline")
 
 
 def two_stage_reading(data: PreparedData) -> str:
-    """The profile's reading of the two-stage system (`stages.systems`), checked."""
+    """The profile's reading of the two-stage system (`pipeline.systems`), checked."""
     reading = data.profile.encoder.two_stage
     if reading not in TWO_STAGE_READINGS:
         raise ValueError(f"two_stage must be one of {TWO_STAGE_READINGS}, not {reading!r}")
@@ -153,7 +153,7 @@ def two_stage_reading(data: PreparedData) -> str:
 
 def transcribed_splits(data: PreparedData) -> tuple[str, ...]:
     """Both splits for the paper's two-stage system (retrained on transcripts); only the test split when the
-    recogniser sits in front of the text system ("pipeline", `stages.systems`)."""
+    recogniser sits in front of the text system ("pipeline", `pipeline.systems`)."""
     return ("test",) if two_stage_reading(data) == "pipeline" else ("train", "test")
 
 
@@ -167,12 +167,12 @@ def transcripts_stage(data: PreparedData, workers: int | None = None, progress: 
     """Transcribe (or reuse, or resume) the profile's caption subset of the splits the two-stage system needs,
     on `workers` processes (default: every core; pocketsphinx is single-threaded)."""
     run = transcripts_run(data)
-    path = run.open() / "transcripts.jsonl"
     per_image = data.profile.encoder.asr_per_image
     workers = workers or os.cpu_count() or 1
     splits = transcribed_splits(data)
     pairs = {split: caption_subset(data.records[split], per_image, seed=data.seed) for split in splits}
-    heard = {split: transcribe_captions(data.records[split], pairs[split], path, workers, progress)
-             for split in splits}
-    run.finish({split: len(p) for split, p in pairs.items()})
+    heard = run.made(lambda folder: {split: transcribe_captions(data.records[split], pairs[split],
+                                                                folder / "transcripts.jsonl", workers, progress)
+                                     for split in splits},
+                     lambda _: {split: len(p) for split, p in pairs.items()})
     return Transcripts(run, pairs, heard)

@@ -1,9 +1,6 @@
-"""Table IV: the loss ablation of the speech encoder (paper Sec. V-A), at the GAN level and at the encoder level.
-
-Rows as the paper's: L_norm only; L_norm + JEL; L_norm + JEL + KDL (ours, the run Table II trained: same key).
-Each variant retrains the speech encoder with the profile's schedule (`build_system` with its `TSLConfig`), then
-its GAN with Table II's settings (`measure_system`); every measure of Table II, and the encoder's unseen-class
-retrieval with errors (`metrics.retrieval.retrieval_estimates`), which separates the variants where FID cannot.
+"""Table IV's encoder side (paper Sec. V-A): the loss variants of the speech encoder, trained in keyed runs, their
+unseen-class retrieval (`metrics.retrieval.retrieval_estimates`), each weighted term's gradient to the speech
+embeddings (`gradient_rows`) and an encoder-level sweep of the loss weights (`weight_sweep`).
 
 The paper says the weights 5 / 1 / 1000 make the gradients to the speech embedding "of similar scale"
 (Sec. V-A); `gradient_rows` measures each term's gradient on one seeded training batch, at initialisation and
@@ -23,15 +20,12 @@ from ..data.prepare import PreparedData
 from ..losses.tsl import TSLConfig
 from ..metrics.retrieval import retrieval_estimates
 from ..metrics.uncertainty import Estimate
-from ..report import GAN_MEASURES, RETRIEVAL_MEASURES, cells, cited, read_claims, versus
 from .encoders import embed_speech, gradient_balance, initial_gradient_balance, train_speech_encoder, training_batch
 from .runs import Run
 from .systems import build_system
 from .teacher import TeacherFeatures
 
 LOSS_VARIANTS = {"norm": TSLConfig(jel=False, kdl=False), "norm+jel": TSLConfig(kdl=False), "tsl": TSLConfig()}
-VARIANT_LABELS = {"norm": "L_norm only", "norm+jel": "L_norm + JEL",
-                  "tsl": "L_norm + JEL + KDL (ours; Table II's run)"}
 
 
 def variant_tsl(variant: str) -> TSLConfig:
@@ -88,7 +82,7 @@ def sweep_configs(data: PreparedData) -> dict[str, TSLConfig]:
     return configs
 
 
-def weight_sweep(data: PreparedData, teacher: TeacherFeatures, train_seed: int = TRAIN_SEED, seed: int = 0,
+def weight_sweep(data: PreparedData, teacher: TeacherFeatures, *, train_seed: int = TRAIN_SEED, seed: int = 0,
                  device: str = "cpu", progress: bool = True) -> dict[str, dict[str, Estimate]]:
     """Unseen-class retrieval of speech encoders trained with each of `sweep_configs` for
     `AblationSizes.sweep_epochs` epochs (0: the profile's), each in its keyed encoder run (resumable)."""
@@ -101,30 +95,3 @@ def weight_sweep(data: PreparedData, teacher: TeacherFeatures, train_seed: int =
             e.model, data.records["test"], data.fbanks, data.profile.data.target_length, progress=False), teacher, seed)
         print(f"sweep {name}: {epochs} epochs, run {encoder.run.folder.name}; R@10 {out[name]['R@10']}", flush=True)
     return out
-
-
-def table4_rows(dataset: str, measures: dict[str, dict[str, Estimate]],
-                retrieval: dict[str, dict[str, Estimate]]) -> list[dict]:
-    """One row per variant (in `LOSS_VARIANTS` order): Table II's GAN measures and the encoder's unseen-class
-    retrieval, each ± its error, and the paper's IS and FID cited."""
-    return [{"loss terms": VARIANT_LABELS[variant], **cells(measures.get(variant, {}), GAN_MEASURES),
-             **cells(retrieval.get(variant, {}), RETRIEVAL_MEASURES), **cited("IV", dataset, variant)}
-            for variant in LOSS_VARIANTS if variant in measures or variant in retrieval]
-
-
-CLAIMS = (("L_norm alone is worst", "tsl", "norm"), ("JEL helps by a big margin", "norm+jel", "norm"),
-          ("KDL helps (a little)", "tsl", "norm+jel"))
-
-
-def table4_claims(measures: dict[str, dict[str, Estimate]], retrieval: dict[str, dict[str, Estimate]]) -> list[dict]:
-    """The paper's Table IV claims read on every GAN and encoder measure both variants have: "L_norm alone is
-    worst" (ours beats L_norm only; with the next claim, both others beat it), "JEL helps by a big margin"
-    (L_norm + JEL beats L_norm only), "KDL helps (a little)" (ours beats L_norm + JEL; the paper's own numbers go
-    both ways on it). Each held / not held / within noise (`report.read_claims`)."""
-    rows = []
-    for claim, better, worse in CLAIMS:
-        for level, table, names in (("GAN", measures, GAN_MEASURES), ("encoder", retrieval, RETRIEVAL_MEASURES)):
-            if better in table and worse in table:
-                rows += read_claims(claim, table[better], table[worse], names,
-                                    versus(f"{VARIANT_LABELS[better]} vs {VARIANT_LABELS[worse]}"), {"level": level})
-    return rows
