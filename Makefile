@@ -44,6 +44,10 @@ $(STAMP): pyproject.toml
 check-seeds:
 	@for v in "SEED=$(SEED)" "TRAIN_SEED=$(TRAIN_SEED)"; do case "$${v#*=}" in \
 	    ''|*[!0-9]*) echo "$${v%%=*} must be a non-negative integer, not '$${v#*=}'" >&2; exit 2;; esac; done
+	@for s in $$(echo "$(SEEDS)" | tr ',' ' '); do case "$$s" in *[!0-9]*) \
+	    echo "SEEDS must be non-negative integers separated by spaces, not '$(SEEDS)'" >&2; exit 2;; esac; done
+	@for s in $$(echo "$(SEED_SYSTEMS)" | tr ',' ' '); do case "$$s" in tsl|classifier|text|two_stage) ;; *) \
+	    echo "SEED_SYSTEMS must name systems among tsl classifier text two_stage, not '$$s'" >&2; exit 2;; esac; done
 
 data: setup check-seeds
 	$(PY) -m s2i_lib data $(CLI_ARGS)

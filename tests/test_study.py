@@ -1,7 +1,11 @@
 """The study's entry points: how a notebook's or make's seed parameters become each system's GAN seeds."""
 from __future__ import annotations
 
+import subprocess
+
 import pytest
+
+from s2i_lib.config import REPO_ROOT
 
 from s2i_lib.study import SYSTEM_LABELS, seeds_per_system
 
@@ -16,3 +20,27 @@ def test_gan_seeds_go_to_the_chosen_systems_after_the_training_seed():
 def test_an_unknown_seed_system_names_the_choices():
     with pytest.raises(ValueError, match=r"\['tls'\]: not a system; choose from"):
         seeds_per_system(1234, "1", "tls")
+
+
+@pytest.mark.parametrize("seeds", ["1 x", "-1", "1.5"])
+def test_bad_gan_seeds_are_refused_before_anything_runs(seeds):
+    with pytest.raises(ValueError, match="gan_seeds must be non-negative integers"):
+        seeds_per_system(1234, seeds)
+    run = subprocess.run(["make", "check-seeds", f"SEEDS={seeds}"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[0] == f"SEEDS must be non-negative integers separated by spaces, not '{seeds}'"
+
+
+def test_make_checks_the_seed_systems_and_accepts_good_seeds():
+    run = subprocess.run(["make", "check-seeds", "SEED_SYSTEMS=tsl tls"], cwd=REPO_ROOT, capture_output=True,
+                         text=True)
+    assert run.returncode == 2 and "SEED_SYSTEMS must name systems among" in run.stderr and "'tls'" in run.stderr
+    good = subprocess.run(["make", "check-seeds", "SEEDS=1, 2", "SEED_SYSTEMS=tsl,two_stage"], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+
+
+def test_make_knows_the_same_systems_as_the_library():
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    listed = makefile.split("SEED_SYSTEMS must name systems among ")[1].split(",")[0].split("'")[0].split()
+    assert set(listed) == set(SYSTEM_LABELS)

@@ -108,6 +108,8 @@ def seeds_per_system(train_seed: int, gan_seeds: str | Sequence[int] = "",
     """Each Table II system's GAN training seeds: `train_seed`, then `gan_seeds` (e.g. "1 2") for the systems
     in `seed_systems` (every system when empty)."""
     systems = list(SYSTEM_LABELS)
+    if not all(s.isdigit() for s in words(gan_seeds)):
+        raise ValueError(f"gan_seeds must be non-negative integers separated by spaces, not {gan_seeds!r}")
     extra = [int(s) for s in words(gan_seeds) if int(s) != train_seed]
     chosen = words(seed_systems) or systems
     if set(chosen) - set(systems):
