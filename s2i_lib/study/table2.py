@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,7 +21,7 @@ from ..pipeline.measure import SystemResult, measure_all
 from ..pipeline.systems import SYSTEMS
 from ..plots import generated_grid
 from ..report import GAN_MEASURES, Table, cells, cited, paper_dataset, read_claims, suffixed
-from .details import data_details, evaluation_times, training_times
+from .measured import Measured, data_details, gan_times, shown_images
 
 SYSTEM_LABELS = {
     "two_stage": "two-stage (pocketsphinx, then a text encoder and its GAN)",
@@ -88,16 +87,6 @@ def claim_rows(measures: dict[str, dict[str, Estimate]]) -> list[dict]:
 
 
 
-@dataclass
-class Measured:
-    """A table of GANs as measured: the table, each request's result (name -> `SystemResult`), each row's
-    measures and the real test images' reference."""
-    table: Table
-    results: dict
-    measures: dict
-    real: dict
-
-
 def words(value: str | Sequence) -> list[str]:
     """A list from a space- or comma-separated string (a notebook or make parameter) or from a sequence."""
     return str(value).replace(",", " ").split() if isinstance(value, str) else [str(v) for v in value]
@@ -139,8 +128,8 @@ def table2(data: PreparedData, *, train_seed: int = TRAIN_SEED, gan_seeds: str |
                            f"x{data.profile.encoder.speech_width:g}; GAN {gan.config}",
                "seeds": f"encoders {train_seed}; GANs per system {seeds}; evaluation draws {seed}",
                "evaluation": f"{data.profile.eval}",
-               "GAN training (recorded)": training_times(results, label),
-               "evaluation time (this call)": evaluation_times(results, label)}
+               "GAN training (recorded)": gan_times(results, label),
+               "evaluation time (this call)": gan_times(results, label, evaluation=True)}
     table = Table("table2", f"Table II: {caption}", table2_rows(data.dataset, measures, real, seeds),
                   claim_rows(measures), details)
     return Measured(table, results, measures, real)
@@ -151,7 +140,7 @@ def same_caption_grid(data: PreparedData, measured: Measured, train_seed: int, s
     """A figure of `shown` test images: the real image, then each system's image (its `train_seed` GAN) for the
     same spoken caption, one the recogniser heard, so that every system is shown the same utterance."""
     test = data.records["test"]
-    picks = np.linspace(0, len(test) - 1, min(shown, len(test))).astype(int)
+    picks = shown_images(data, shown)
     gans = {s: measured.results[s, train_seed] for s in SYSTEM_LABELS}
     said = gans["two_stage"].gan.system.caption_indices("test")[picks, 0]
 

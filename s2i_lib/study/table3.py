@@ -14,8 +14,8 @@ from ..pipeline.measure import measure_all
 from ..pipeline.systems import build_system
 from ..pipeline.teacher import teacher_stage
 from ..report import GAN_MEASURES, Table, cited_table3, measure, read_claims
-from .details import training_times
-from .table2 import SYSTEM_LABELS, Measured, table2_rows
+from .measured import Measured, gan_times
+from .table2 import SYSTEM_LABELS, table2_rows
 
 TABLE3_SYSTEMS = ("two_stage", "classifier", "tsl")
 PAPER_COLUMN = "paper FID (cited, Places-Subset)"
@@ -67,7 +67,7 @@ def table3(data: PreparedData, *, train_seed: int = TRAIN_SEED, seed: int = 0, d
     measures = {s: r.measures for s, r in results.items()}
     details = {"data": f"{shown(data.root)}, {len(data.records['test'])} test images at {image_size} px",
                "seeds": f"encoders and GANs {train_seed}; evaluation draws {seed}",
-               "GAN training (recorded)": training_times(results)}
+               "GAN training (recorded)": gan_times(results)}
     table = Table("table3", f"Table III: {data.dataset} `{data.profile.name}` (real speech; paper FID cited)",
                   table3_rows(measures, real), table3_claims(measures), details)
     return Measured(table, results, measures, real)

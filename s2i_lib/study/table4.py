@@ -24,8 +24,7 @@ from ..plots import generated_grid
 from ..pipeline.systems import SystemEmbeddings
 from ..pipeline.teacher import TeacherFeatures
 from ..report import GAN_MEASURES, RETRIEVAL_MEASURES, Table, cells, cited, paper_dataset, read_claims, versus
-from .details import data_details, training_times
-from .table2 import Measured
+from .measured import Measured, data_details, gan_times, shown_images
 
 VARIANT_LABELS = {"norm": "L_norm only", "norm+jel": "L_norm + JEL",
                   "tsl": "L_norm + JEL + KDL (ours; Table II's run)"}
@@ -106,7 +105,7 @@ def table4(data: PreparedData, variants: dict[str, Variant], *, train_seed: int 
                            f"{results['tsl'].gan.config}",
                "loss weights": "lambda_norm 5, lambda_KDL 1000 (JEL 1), the paper's; terms off per row",
                "seeds": f"encoders and GANs {train_seed}; evaluation draws {seed}",
-               "GAN training (recorded)": training_times(results),
+               "GAN training (recorded)": gan_times(results),
                "this call": f"GANs and evaluation {(time.time() - start) / 60:.1f} min"}
     table = Table("table4", f"Table IV: {caption}", table4_rows(data.dataset, measures, retrieval),
                   table4_claims(measures, retrieval), details)
@@ -116,7 +115,7 @@ def table4(data: PreparedData, variants: dict[str, Variant], *, train_seed: int 
 def variants_grid(data: PreparedData, measured: Measured, seed: int = 0, device: str = "cpu", shown: int = 6):
     """A figure of `shown` test images: the real image, then each variant's image for its first caption."""
     test = data.records["test"]
-    picks = np.linspace(0, len(test) - 1, min(shown, len(test))).astype(int)
+    picks = shown_images(data, shown)
     results = measured.results
     grid = np.stack([generate(r.netG, r.gan.embeddings.embeddings["test"][picks, :1], seed=seed, device=device,
                               progress=False)[:, 0, 0].permute(0, 2, 3, 1).numpy() for r in results.values()], axis=1)

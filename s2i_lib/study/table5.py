@@ -9,7 +9,6 @@ against half reference is given at each resolution, since FID's floor moves with
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from ..config import TRAIN_SEED
@@ -20,8 +19,7 @@ from ..pipeline.evaluate import real_reference
 from ..pipeline.measure import measure_all
 from ..plots import image_table
 from ..report import GAN_MEASURES, Measure, Table, cells, cited, paper_dataset, read_claims, versus
-from .details import data_details, training_times
-from .table2 import Measured
+from .measured import Measured, data_details, gan_times, shown_images
 
 SCALES = (1, 2, 3)        # branches (and discriminators) of Table V's rows
 
@@ -84,7 +82,7 @@ def table5(data: PreparedData, *, train_seed: int = TRAIN_SEED, seed: int = 0, d
                "networks": "Table II's TSL speech encoder; GANs "
                            + "; ".join(str(r.gan.config) for r in results.values()),
                "seeds": f"encoder and GANs {train_seed}; evaluation draws {seed}",
-               "GAN training (recorded)": training_times(results, lambda b: f"{b} branch(es)")}
+               "GAN training (recorded)": gan_times(results, lambda b: f"{b} branch(es)")}
     table = Table("table5", f"Table V: {caption}", table5_rows(data, measures, real), table5_claims(measures),
                   details)
     return Measured(table, results, measures, real)
@@ -94,7 +92,7 @@ def scales_grid(data: PreparedData, measured: Measured, seed: int = 0, device: s
     """A figure of `shown` test captions (rows) and each branch count's image (columns), enlarged to the largest
     side by nearest neighbour so that the resolutions compare at one size."""
     test = data.records["test"]
-    picks = np.linspace(0, len(test) - 1, min(shown, len(test))).astype(int)
+    picks = shown_images(data, shown)
     largest = scale_sizes(data, max(SCALES))[-1]
     columns = []
     for branches in SCALES:
