@@ -5,12 +5,14 @@ comparing in the same run, on the same modules, batch and seed:
 - eager: fp32, contiguous tensors, no autocast;
 - optimised: bf16 autocast, plus channels_last on CUDA (train_gan's CUDA default). On CPU channels_last did not
   help (measured on the 2-core AVX-512-BF16 machine), so the CPU path is bf16 autocast alone, which train_gan uses
-  only when asked (`GANTrainConfig(amp=True, channels_last=False)`).
+  when asked (`GANTrainConfig(amp=True)`) or, with the `default` profile's `amp="native"`, only on a CPU that
+  computes bf16 natively (AMX or AVX-512-BF16): on an AVX2-only CPU oneDNN emulates it and this path is far slower.
 
 The time of a path is the best of `--iterations` steps (CUDA: after one untimed warm-up step). The first step of
 each path starts from the same weights with the same noise; its D and G losses must be "within noise": the
 larger of their differences from the eager losses below the smaller change of the eager losses under another
-noise seed. Prints a markdown table and writes results/gan_step_benchmark.csv.
+noise seed. Prints a markdown table and writes results/gan_step_benchmark.csv, replacing the rows of this machine
+(the `cpu` column: model, vector extensions, cores) and keeping the other machines'.
 
     python benchmarks/gan_step.py --iterations 5 [--threads 2] [--profiles default paper] [--devices cpu cuda]
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 import torch
 
 from s2i_lib.config import get_profile
+from s2i_lib.report import machine
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.gan import Precision, ema_update, train_step
 
@@ -87,7 +90,8 @@ def benchmark(device: torch.device, profile: str, batch_size: int | None, iterat
         p = paths[name]
         diff = max(abs(first[k] - eager[k]) for k in ("d_loss", "g_loss"))
         noise = min(abs(other_seed[k] - eager[k]) for k in ("d_loss", "g_loss"))
-        rows.append({"device": torch.cuda.get_device_name(device) if cuda else f"cpu ({torch.get_num_threads()} thr)",
+        rows.append({"cpu": machine(),
+                     "device": torch.cuda.get_device_name(device) if cuda else f"cpu ({torch.get_num_threads()} thr)",
                      "profile": profile, "sizes": "/".join(map(str, config.image_sizes)), "batch": batch_size,
                      "path": name, "autocast": str(p.dtype).replace("torch.", "") if p.dtype else "off",
                      "channels_last": p.channels_last, "s_per_iteration": round(seconds, 4),
@@ -111,16 +115,20 @@ def main() -> None:
     devices = [torch.device(d) for d in args.devices if d == "cpu" or torch.cuda.is_available()]
     rows = [row for d in devices for profile in args.profiles
             for row in benchmark(d, profile, args.batch_size, args.iterations)]
-    columns = ["device", "profile", "sizes", "batch", "path", "autocast", "channels_last", "s_per_iteration",
+    columns = ["cpu", "device", "profile", "sizes", "batch", "path", "autocast", "channels_last", "s_per_iteration",
                "images_per_s", "speedup", "loss_diff", "loss_noise", "within_noise"]
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    others = []
+    if args.out.exists():
+        with open(args.out, newline="") as f:
+            others = [r for r in csv.DictReader(f) if r.get("cpu") != machine()]
     with open(args.out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(others + rows)
     print(f"wrote {args.out}")
 
 

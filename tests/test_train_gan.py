@@ -80,6 +80,36 @@ def test_mixed_precision_channels_last_run_resumes_exactly(tmp_path):
     assert all(np.isfinite(v) for v in history[-1].values())
 
 
+@pytest.mark.parametrize("bf16_in_hardware", [True, False])
+def test_native_precision_uses_bf16_only_where_the_cpu_has_it(monkeypatch, bf16_in_hardware):
+    """Fidelity/speed trap: bf16 autocast on a CPU without AVX-512-BF16 or AMX is emulated (21x slower than fp32
+    for a `default` step on an AVX2 EPYC), so the `default` profile's "native" policy must fall back to fp32."""
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: bf16_in_hardware)
+    cpu = torch.device("cpu")
+    native = Precision.for_training(GANTrainConfig(amp="native"), cpu)
+    assert native.dtype == (torch.bfloat16 if bf16_in_hardware else None)
+    assert native.name == ("bfloat16" if bf16_in_hardware else "float32")
+    assert Precision.for_training(GANTrainConfig(amp=True), cpu).dtype == torch.bfloat16       # asked for: always
+    assert Precision.for_training(GANTrainConfig(amp=None), cpu).dtype is None                 # CUDA only
+    with pytest.raises(ValueError, match="amp must be"):
+        GANTrainConfig(amp="yes")
+
+
+def test_checkpoint_lists_the_precision_of_every_call(tmp_path, monkeypatch):
+    """A "native" run resumed on a CPU without bf16 goes on in fp32, and its record says both."""
+    native = GANTrainConfig(**{**TRAIN.__dict__, "iterations": 3, "amp": "native"})
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    train_gan(CONFIG, native, Toy(), tmp_path, progress=False, stop_after_iterations=1)
+    train_gan(CONFIG, native, Toy(), tmp_path, progress=False, stop_after_iterations=1)
+    assert gan_loop.recorded_precision(load_checkpoint(tmp_path / "last.pt")) == "bfloat16"
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    train_gan(CONFIG, native, Toy(), tmp_path, progress=False)
+    assert gan_loop.recorded_precision(load_checkpoint(tmp_path / "last.pt")) == "bfloat16+float32"
+    assert gan_loop.recorded_precision({}) == "unrecorded"
+
+
 def test_resume_with_another_configuration_is_refused(tmp_path):
     train_gan(CONFIG, TRAIN, Toy(), tmp_path, progress=False, stop_after_iterations=1)
     with pytest.raises(ValueError, match=r"last\.pt was trained with"):

@@ -24,8 +24,8 @@ from ..losses.tsl import TSLConfig
 from ..metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
 from ..metrics.semantic import accuracy_from_hits, spoken_attribute_hits, spoken_attributes
 from ..models.stackgan import GANConfig, Generator
-from ..train.gan import (OUTSIDE_KEY, ConditionedImages, GANTrainConfig, load_generator, recorded_train_seconds,
-                         train_gan)
+from ..train.gan import (OUTSIDE_KEY, ConditionedImages, GANTrainConfig, load_generator, recorded_precision,
+                         recorded_train_seconds, train_gan)
 from .runs import Run
 from .systems import System, SystemEmbeddings
 
@@ -93,6 +93,11 @@ def trained_generator(gan: GANRun, device="cpu") -> tuple[Generator, float]:
     return load_generator(gan.checkpoint, device), recorded_train_seconds(load_checkpoint(gan.checkpoint))
 
 
+def trained_precision(gan: GANRun) -> str:
+    """The precision the run's GAN was trained in ("bfloat16", "float32", or both "+"-joined: `recorded_precision`)."""
+    return recorded_precision(load_checkpoint(gan.checkpoint))
+
+
 def generate_test_images(data: PreparedData, gan: GANRun, netG: Generator, seed: int, device="cpu",
                          progress: bool = True):
     """One image per test caption (the authors' protocol, `generate`), saved as PNGs in the run's
@@ -108,7 +113,8 @@ def train_gan_run(data: PreparedData, gan: GANRun, device="cpu", progress: bool 
     iterations = gan.train_config.iterations
     return gan.run.made(
         lambda folder: train_gan(gan.config, gan.train_config, dataset, folder, device=device, progress=progress),
-        lambda history: {"iterations": iterations} if history and history[-1]["iteration"] == iterations else None)
+        lambda history: ({"iterations": iterations, "precision": trained_precision(gan)}
+                         if history and history[-1]["iteration"] == iterations else None))
 
 
 KEEP_IMAGES_BYTES = 2 << 30     # the GAN keeps its resized training images in memory up to this size

@@ -10,13 +10,13 @@ from ..data.prepare import PreparedData
 from ..losses.tsl import TSLConfig
 from ..metrics.uncertainty import Estimate
 from .evaluate import evaluate_gan
-from .gan import GANRun, gan_run, train_gan_run, trained_generator
+from .gan import GANRun, gan_run, train_gan_run, trained_generator, trained_precision
 
 
 @dataclass
 class SystemResult:
     """One system's GAN for one GAN training seed: the run, its EMA generator, the measures and the recorded
-    training time."""
+    training time and precision."""
     system: str
     gan_seed: int
     gan: GANRun
@@ -24,6 +24,7 @@ class SystemResult:
     measures: dict[str, Estimate]
     train_s: float
     evaluate_s: float
+    precision: str
 
 
 def measure_system(data: PreparedData, system: str, *, gan_seed: int, encoder_seed: int = TRAIN_SEED, seed: int = 0,
@@ -40,7 +41,7 @@ def measure_system(data: PreparedData, system: str, *, gan_seed: int, encoder_se
     control = system == "tsl" if shuffled_control is None else shuffled_control
     measures = evaluate_gan(data, gan, netG, seed=seed, train_seed=encoder_seed, device=device, progress=progress,
                             shuffled_control=control)
-    return SystemResult(system, gan_seed, gan, netG, measures, train_s, time.time() - start)
+    return SystemResult(system, gan_seed, gan, netG, measures, train_s, time.time() - start, trained_precision(gan))
 
 
 def measure_all(data: PreparedData, requests: dict, *, seed: int = 0, device: str = "cpu",
@@ -52,7 +53,8 @@ def measure_all(data: PreparedData, requests: dict, *, seed: int = 0, device: st
         results[name] = result = measure_system(data, seed=seed, device=device, progress=progress, **request)
         done = len(results) / len(requests)
         label = ", ".join(map(str, name)) if isinstance(name, tuple) else name
-        print(f"{label}: GAN run {result.gan.folder.name}; trained {result.train_s / 60:.1f} min, evaluated in "
+        print(f"{label}: GAN run {result.gan.folder.name}; trained {result.train_s / 60:.1f} min "
+              f"({result.precision}), evaluated in "
               f"{result.evaluate_s:.0f} s; {100 * done:.0f}% of this call, ~"
               f"{(time.time() - start) * (1 - done) / done / 60:.0f} min left", flush=True)
     return results

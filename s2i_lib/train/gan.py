@@ -11,7 +11,8 @@ every item's own random draws (crop, flip, wrong image, caption) use torch's CPU
 workers, and a run can stop and resume at any iteration.
 
 Files in `out_dir`: `last.pt` (G, EMA G, Ds, optimisers, iteration, history, random state, both configs, and
-`train_seconds`: wall-clock seconds in the training loop, summed over every call),
+`train_seconds`: wall-clock seconds in the training loop, summed over every call; `precisions`: the autocast
+dtype of each call that trained, in order, without repeats: "bfloat16", or "float32" for none),
 written atomically every `snapshot_every` iterations and when the call ends; `loss_log.csv` (means over
 `log_every` iterations); `samples/iter_XXXXXX.png` every `sample_every` iterations: real images of the first
 items, then the EMA generator's images of each branch for their embeddings with fixed noise.
@@ -84,9 +85,22 @@ class GANTrainConfig:
     sample_every: int = 2000
     log_every: int = 100
     num_workers: int = 0
-    amp: bool | None = None            # autocast; None = on for CUDA only
+    amp: bool | str | None = None      # autocast; None = on CUDA only; "native" = where bf16 is native (native_bf16)
     amp_dtype: str = "bfloat16"        # or "float16" (with a GradScaler)
     channels_last: bool | None = None  # None = on for CUDA only
+
+    def __post_init__(self):
+        if self.amp not in (True, False, None, "native"):
+            raise ValueError(f"amp must be True, False, None (on CUDA only) or 'native', not {self.amp!r}")
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` computes bf16 in hardware: a CUDA GPU that supports it, or a CPU with AVX-512-BF16 or AMX.
+    Elsewhere oneDNN emulates bf16: on a 2-core AVX2-only EPYC a `default` GAN step took 7.85 s under bf16
+    autocast against 0.38 s in fp32 (`benchmarks/gan_step.py`, docs/deviations.md)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 @dataclass
@@ -100,10 +114,20 @@ class Precision:
     @classmethod
     def for_training(cls, config: GANTrainConfig, device: torch.device) -> Precision:
         cuda = device.type == "cuda"
-        amp = cuda if config.amp is None else config.amp
+        if config.amp is None:
+            amp = cuda
+        elif config.amp == "native":
+            amp = native_bf16(device) if config.amp_dtype == "bfloat16" else cuda
+        else:
+            amp = config.amp
         dtype = getattr(torch, config.amp_dtype) if amp else None
         scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None
         return cls(device, dtype, cuda if config.channels_last is None else config.channels_last, scaler)
+
+    @property
+    def name(self) -> str:
+        """The autocast dtype's name, "float32" without autocast (what a checkpoint's `precisions` lists)."""
+        return str(self.dtype or torch.float32).removeprefix("torch.")
 
     def autocast(self):
         if self.dtype is None:
@@ -165,6 +189,12 @@ def train_step(netG: Generator, netsD: nn.ModuleList, opt_g: torch.optim.Optimiz
 def recorded_train_seconds(state: dict) -> float:
     """A GAN checkpoint's total training time in seconds; nan for a run from before it was recorded."""
     return state.get("train_seconds", float("nan"))
+
+
+def recorded_precision(state: dict) -> str:
+    """The precisions a GAN checkpoint was trained in, "+"-joined in order ("bfloat16", "float32",
+    "bfloat16+float32" for a run resumed on another machine); "unrecorded" for a run from before they were."""
+    return "+".join(state.get("precisions", [])) or "unrecorded"
 
 
 @torch.no_grad()
@@ -276,6 +306,9 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
         set_rng_state(state["rng"])
         start, history, sums, n_sums = state["iteration"], state["history"], state["log_sums"], state["log_count"]
     seconds_before = 0.0 if state is None else recorded_train_seconds(state)
+    precisions = [] if state is None else state.get("precisions", [])
+    if not precisions or precisions[-1] != precision.name:
+        precisions = [*precisions, precision.name]
     rank, size = world()
     if size > 1:
         broadcast_from_rank0(netG, ema, netsD, parameters=True)
@@ -300,7 +333,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             "scaler": None if precision.scaler is None else precision.scaler.state_dict(),
             "iteration": iteration, "history": history, "log_sums": sums, "log_count": n_sums,
             "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg),
-            "train_seconds": seconds_before + time.perf_counter() - call_start})
+            "train_seconds": seconds_before + time.perf_counter() - call_start, "precisions": precisions})
         if history:
             write_log(out / "loss_log.csv", history)
 
