@@ -5,14 +5,16 @@ Each encoder trains through `s2i_lib.train.encoder.train_encoder` with the TSL s
 the profile's batch size and embedding size 1280 (EfficientNet-Lite0's), on `--images` train images with random
 teacher features: the text encoder on ten captions per image of 8-25 words from a `--vocab`-word vocabulary, the
 speech encoder (the profile's width) on random filter banks of the profile's input length with 40-100% real
-frames. The time is the best of `--epochs` epochs after a first warm-up epoch; nothing else should run beside it.
-Prints a markdown table and writes results/encoder_epoch_benchmark.csv.
+frames; the speech encoder in its channels-last conv layout (the library's) and in the contiguous one. The time
+is the best of `--epochs` epochs after a first warm-up epoch; nothing else should run beside it. Prints a
+markdown table and writes results/encoder_epoch_benchmark.csv, replacing this machine's rows (the `cpu` column).
 
     python benchmarks/encoder_epoch.py --profile default --images 3000 --epochs 2
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import platform
 import tempfile
 import time
@@ -81,20 +83,26 @@ def main() -> None:
     sizes = profile.encoder
     features = torch.randn(args.images, VIEWS, DIM, generator=torch.Generator().manual_seed(0))
     torch.manual_seed(0)
+    speech = RandomSpeech(features, profile.data.target_length)
     encoders = {"text": (TextEncoder(args.vocab, DIM), text_pairs(features, args.vocab), sizes.text_epochs),
-                "speech": (SpeechEncoder(DIM, N_MELS, width=sizes.speech_width),
-                           RandomSpeech(features, profile.data.target_length), sizes.epochs)}
+                "speech": (SpeechEncoder(DIM, N_MELS, width=sizes.speech_width), speech, sizes.epochs),
+                "speech (contiguous layout)": (SpeechEncoder(DIM, N_MELS, width=sizes.speech_width,
+                                                             memory_format=torch.contiguous_format),
+                                               speech, sizes.epochs)}
     rows = []
     for name, (model, dataset, epochs) in encoders.items():
         seconds = epoch_seconds(model, dataset, sizes.batch_size, args.epochs)
         steps = max(1, len(dataset) // sizes.batch_size)            # the loader drops the last partial batch
-        rows.append({"encoder": name, "images": len(dataset), "batch": sizes.batch_size,
+        rows.append({"cpu": machine(), "encoder": name, "images": len(dataset), "batch": sizes.batch_size,
                      "s per epoch": round(seconds, 2), "s per step": round(seconds / steps, 3),
                      f"minutes for {epochs} epochs": round(seconds * epochs / 60, 1)})
         print(rows[-1], flush=True)
     print(f"{machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"python {platform.python_version()}")
     print(markdown_table(rows))
+    if args.out.exists():                           # keep the other machines' rows
+        with open(args.out, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("cpu") != machine()] + rows
     write_csv(rows, args.out)
     print(f"wrote {args.out}")
 

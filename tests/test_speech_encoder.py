@@ -70,3 +70,20 @@ def test_every_layer_has_the_authors_kernel_stride_and_padding():
     assert isinstance(model.input_norm, nn.BatchNorm2d) and model.input_norm.num_features == 1
     rnn = model.rnn
     assert (rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional) == (1024, 512, 1, True)
+
+
+def test_channels_last_layout_computes_what_the_contiguous_one_does():
+    """The conv stack runs channels-last for speed; outputs and gradients must be those of the plain layout."""
+    torch.manual_seed(0)
+    fast = SpeechEncoder(64, width=0.125)
+    plain = SpeechEncoder(64, width=0.125, memory_format=torch.contiguous_format)
+    plain.load_state_dict(fast.state_dict())
+    conv = fast.cnn[1][0].weight                                 # (8, 8, 1, 3): the layouts differ
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    spec, frames = torch.randn(3, 40, 256), torch.tensor([256, 130, 64])
+    outputs = [model(spec, frames) for model in (fast, plain)]
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-5)
+    for out in outputs:
+        out.square().sum().backward()
+    fast_grad, plain_grad = fast.cnn[1][0].weight.grad, plain.cnn[1][0].weight.grad   # summed in another order
+    assert (fast_grad - plain_grad).abs().max() <= 1e-5 * plain_grad.abs().max()
