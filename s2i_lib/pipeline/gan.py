@@ -88,9 +88,21 @@ def gan_run(data: PreparedData, system: str = "tsl", *, branches: int = 0, itera
     return GANRun(request, config, train_config, run)
 
 
+def finished_checkpoint(gan: GANRun) -> dict:
+    """The finished run's `last.pt`, refused when it is not at the iteration its `done.json` records (a second
+    writer of the run before runs were locked could leave an older checkpoint behind a finished mark)."""
+    state, recorded = load_checkpoint(gan.checkpoint), gan.run.summary
+    if recorded is None or state is None or state["iteration"] != recorded.get("iterations"):
+        raise RuntimeError(f"{gan.run.folder}: done.json records {recorded} but last.pt is at iteration "
+                           f"{None if state is None else state['iteration']}; delete {gan.run.folder / 'done.json'} "
+                           f"and run the GAN stage again (it resumes from last.pt)")
+    return state
+
+
 def trained_generator(gan: GANRun, device="cpu") -> tuple[Generator, float]:
-    """The run's EMA generator (eval mode) and its total training time in seconds, summed over resumed calls."""
-    return load_generator(gan.checkpoint, device), recorded_train_seconds(load_checkpoint(gan.checkpoint))
+    """The finished run's EMA generator (eval mode) and its total training time in seconds, summed over resumed
+    calls."""
+    return load_generator(gan.checkpoint, device), recorded_train_seconds(finished_checkpoint(gan))
 
 
 def trained_precision(gan: GANRun) -> str:

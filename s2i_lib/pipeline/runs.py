@@ -19,9 +19,15 @@ and the run is finished when the work says it is complete. A run that makes one 
 `computed`: reused when finished, made again when not or when its file is damaged (said on the console), then
 saved and finished; `stored` reads such a file back; `measured` is `computed` for a run whose state is named
 estimates (an evaluation, a retrieval).
+
+One writer at a time: `made` and `computed` hold the run folder's lock (`checkpoint.folder_lock`) while they work
+on an unfinished run. A second process asking for the same run waits (saying who holds it), then reuses what the
+first finished; reading a finished run takes no lock, so a read-only artifacts folder can be read. Under torchrun
+only rank 0 takes it (the other ranks train with rank 0, which writes the files).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,7 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
+import torch.distributed as dist
+
+from ..checkpoint import CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
 from ..metrics.uncertainty import Estimate
 
 T = TypeVar("T")
@@ -80,6 +88,20 @@ class Run:
     def done(self) -> bool:
         return (self.folder / "done.json").exists()
 
+    @property
+    def summary(self) -> dict | None:
+        """What `done.json` says of the finished run; None while it is unfinished."""
+        try:
+            return json.loads((self.folder / "done.json").read_text())
+        except FileNotFoundError:
+            return None
+
+    def writing(self):
+        """The run's writer lock for a block (see the module docstring); held by rank 0 alone under torchrun."""
+        if dist.is_available() and dist.is_initialized() and dist.get_rank() > 0:
+            return contextlib.nullcontext()
+        return folder_lock(self.folder, f"{self.kind} run {self.name}-{self.key}")
+
     def open(self) -> Path:
         """The run's folder, created with its config.json on first use; the folder's config must be this one."""
         path = self.folder / "config.json"
@@ -104,10 +126,13 @@ class Run:
         """A run made in steps: `work(folder)` makes what is missing in the opened folder (resuming from what it
         finds there) and returns its result; the run is finished with `summary(result)`, or left unfinished
         (resumable) when that is None."""
-        result = work(self.open())
-        record = summary(result)
-        if record is not None:
-            self.finish(record)
+        if self.done:
+            return work(self.open())
+        with self.writing():
+            result = work(self.open())
+            record = summary(result)
+            if record is not None:
+                self.finish(record)
         return result
 
     def stored(self, name: str, redo: str = "computing it again") -> dict | None:
@@ -123,11 +148,15 @@ class Run:
                  redo: str = "computing it again") -> dict:
         """The state of a run made of one file `name`: `stored` when finished, else `compute()`, saved there and
         the run finished with `summary(state)`."""
-        state = self.stored(name, redo)
+        was_done, state = self.done, self.stored(name, redo)
         if state is None:
-            state = compute()
-            save_checkpoint(self.open() / name, state)
-            self.finish(summary(state))
+            with self.writing():
+                if not was_done and self.done:           # another writer finished it meanwhile
+                    state = self.stored(name, redo)
+                if state is None:
+                    state = compute()
+                    save_checkpoint(self.open() / name, state)
+                    self.finish(summary(state))
         return state
 
     def measured(self, name: str, measure: Callable[[], dict[str, Estimate]], redo: str) -> dict[str, Estimate]:

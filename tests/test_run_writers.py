@@ -1,0 +1,89 @@
+"""One writer per keyed run (issue: two `gan --iterations 18` on one run left `done.json` at 18 iterations over a
+6-iteration `last.pt`): a second process waits for the first and reuses what it finished; a finished run is read
+without the lock; a GAN whose finish mark and checkpoint disagree is refused by name."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from s2i_lib import checkpoint
+from s2i_lib.checkpoint import save_checkpoint
+from s2i_lib.pipeline import runs
+from s2i_lib.pipeline.gan import finished_checkpoint
+from s2i_lib.pipeline.runs import Run
+
+CONFIG = {"data": "fixture", "epochs": 2}
+
+
+def _compute_slowly(root: Path, started, calls: Path) -> None:
+    def compute() -> dict:
+        started.set()
+        time.sleep(1.5)
+        with open(calls, "a") as f:
+            f.write("first\n")
+        return {"value": 1}
+    Run("scorer", "x", CONFIG, root).computed("state.pt", compute)
+
+
+def _made_slowly(root: Path, started, calls: Path) -> None:
+    def work(folder: Path) -> int:
+        started.set()
+        time.sleep(1.5)
+        with open(calls, "a") as f:
+            f.write("first\n")
+        (folder / "steps").write_text("3")
+        return 3
+    Run("gan", "x", CONFIG, root).made(work, lambda steps: {"iterations": steps} if steps == 3 else None)
+
+
+@pytest.mark.parametrize("writer", [_compute_slowly, _made_slowly])
+def test_a_second_writer_waits_for_the_first_and_reuses_its_run(tmp_path, capfd, writer):
+    calls = tmp_path / "calls.txt"
+    started = multiprocessing.get_context("fork").Event()
+    first = multiprocessing.get_context("fork").Process(target=writer, args=(tmp_path, started, calls))
+    first.start()
+    assert started.wait(30)
+    if writer is _compute_slowly:
+        state = Run("scorer", "x", CONFIG, tmp_path).computed("state.pt", lambda: {"value": 2})
+        assert state == {"value": 1}                          # the first writer's state, not computed twice
+    else:
+        def resume(folder: Path) -> int:                       # a resumable stage finds the work done
+            with open(calls, "a") as f:
+                f.write(f"second saw {(folder / 'steps').read_text()}\n")
+            return int((folder / "steps").read_text())
+        assert Run("gan", "x", CONFIG, tmp_path).made(resume, lambda s: {"iterations": s}) == 3
+    first.join(30)
+    assert first.exitcode == 0
+    assert calls.read_text() == ("first\n" if writer is _compute_slowly else "first\nsecond saw 3\n")
+    assert "waiting for process" in capfd.readouterr().out                  # the second said whom it waited for
+
+
+def test_a_finished_run_is_read_without_its_lock(tmp_path, monkeypatch):
+    run = Run("scorer", "x", CONFIG, tmp_path)
+    run.computed("state.pt", lambda: {"value": 1})
+    run.made(lambda folder: 1)
+
+    def refuse(*args, **kwargs):
+        raise OSError("read-only file system")
+    monkeypatch.setattr(runs, "folder_lock", refuse)        # as on a read-only artifacts folder
+    monkeypatch.setattr(checkpoint, "folder_lock", refuse)
+    assert run.computed("state.pt", lambda: {"value": 2}) == {"value": 1}
+    assert run.made(lambda folder: 7) == 7
+    assert run.summary == {}
+
+
+def test_a_gan_whose_finish_mark_and_checkpoint_disagree_is_refused(tmp_path):
+    run = Run("gan", "x", CONFIG, tmp_path)
+    save_checkpoint(run.open() / "last.pt", {"iteration": 6})
+    run.finish({"iterations": 18})
+    gan = SimpleNamespace(run=run, checkpoint=run.folder / "last.pt")
+    with pytest.raises(RuntimeError, match=r"done\.json records .*18.* last\.pt is at iteration 6; delete .*done\.json"):
+        finished_checkpoint(gan)
+    run.finish({"iterations": 6})
+    assert finished_checkpoint(gan) == {"iteration": 6}
+    assert json.loads((run.folder / "done.json").read_text()) == {"iterations": 6}
