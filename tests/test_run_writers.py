@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import signal
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -87,3 +88,19 @@ def test_a_gan_whose_finish_mark_and_checkpoint_disagree_is_refused(tmp_path):
     run.finish({"iterations": 6})
     assert finished_checkpoint(gan) == {"iteration": 6}
     assert json.loads((run.folder / "done.json").read_text()) == {"iterations": 6}
+
+
+def test_a_stage_may_make_part_of_its_own_run_inside_it(tmp_path):
+    """The fine-tuned teacher is made (`made`) inside the making of its own run's features: no self-deadlock."""
+    def deadlocked(*args):
+        raise TimeoutError("the nested helper waited for its own run's lock")
+    previous = signal.signal(signal.SIGALRM, deadlocked)       # a deadlock fails the test instead of hanging it
+    signal.alarm(20)
+    try:
+        run = Run("teacher", "x", CONFIG, tmp_path)
+        inner = lambda folder: run.made(lambda f: (f / "net").write_text("weights") and "net", lambda net: None)
+        assert run.made(inner, lambda net: {"net": net}) == "net"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert run.summary == {"net": "net"} and not runs._WRITING

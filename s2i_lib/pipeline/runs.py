@@ -46,6 +46,7 @@ KEY_LENGTH = 12
 # not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
 # a loss, a measure), so that its old runs, and the runs that read them, are not reused; other kinds keep theirs.
 VERSIONS = {"evaluation": 3}
+_WRITING: set[Path] = set()          # the run folders whose writer lock this process holds
 
 
 def canonical(config: dict) -> str:
@@ -96,11 +97,20 @@ class Run:
         except FileNotFoundError:
             return None
 
+    @contextlib.contextmanager
     def writing(self):
-        """The run's writer lock for a block (see the module docstring); held by rank 0 alone under torchrun."""
-        if dist.is_available() and dist.is_initialized() and dist.get_rank() > 0:
-            return contextlib.nullcontext()
-        return folder_lock(self.folder, f"{self.kind} run {self.name}-{self.key}")
+        """The run's writer lock for a block (see the module docstring): taken once per process (a stage may make
+        a part of its own run in a nested helper: the fine-tuned teacher inside its features), by rank 0 alone
+        under torchrun."""
+        if self.folder in _WRITING or (dist.is_available() and dist.is_initialized() and dist.get_rank() > 0):
+            yield
+            return
+        with folder_lock(self.folder, f"{self.kind} run {self.name}-{self.key}"):
+            _WRITING.add(self.folder)
+            try:
+                yield
+            finally:
+                _WRITING.discard(self.folder)
 
     def open(self) -> Path:
         """The run's folder, created with its config.json on first use; the folder's config must be this one."""
