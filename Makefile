@@ -28,7 +28,7 @@ PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p 
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup check-seeds data runs reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
+.PHONY: setup check-options data runs reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -40,8 +40,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-# A bad seed is a one-line error here, before anything runs.
-check-seeds:
+# A bad option is a one-line error here, before anything runs or any results folder is made.
+check-options:
+	@case "$(PROFILE)" in smoke|default|paper) ;; *) \
+	    echo "PROFILE must be one of smoke default paper, not '$(PROFILE)'" >&2; exit 2;; esac
+	@case "$(DATASET)" in birds|flowers|cub|oxford|places) ;; *) \
+	    echo "DATASET must be one of birds flowers cub oxford places, not '$(DATASET)'" >&2; exit 2;; esac
 	@for v in "SEED=$(SEED)" "TRAIN_SEED=$(TRAIN_SEED)"; do case "$${v#*=}" in \
 	    ''|*[!0-9]*) echo "$${v%%=*} must be a non-negative integer, not '$${v#*=}'" >&2; exit 2;; esac; done
 	@for s in $$(echo "$(SEEDS)" | tr ',' ' '); do case "$$s" in *[!0-9]*) \
@@ -49,10 +53,10 @@ check-seeds:
 	@for s in $$(echo "$(SEED_SYSTEMS)" | tr ',' ' '); do case "$$s" in tsl|classifier|text|two_stage) ;; *) \
 	    echo "SEED_SYSTEMS must name systems among tsl classifier text two_stage, not '$$s'" >&2; exit 2;; esac; done
 
-data: setup check-seeds
+data: setup check-options
 	$(PY) -m s2i_lib data $(CLI_ARGS)
 
-runs: setup check-seeds
+runs: setup check-options
 	$(PY) -m s2i_lib runs $(CLI_ARGS)
 
 # The study in order: data, encoders (every system), the TSL GAN, Table II (every system's GAN, FID / KID,
@@ -60,7 +64,7 @@ runs: setup check-seeds
 NOTEBOOKS := 00_data 01_encoder 02_gan 03_table2
 CHECKED_NOTEBOOKS := $(NOTEBOOKS) 04_table3_standin 05_table4 06_table5 07_figures 08_your_voice
 
-reproduce-table2: setup check-seeds
+reproduce-table2: setup check-options
 	@mkdir -p $(EXECUTED)
 	@for nb in $(filter-out 03_table2,$(NOTEBOOKS)); do echo "== $$nb ($$(date +%H:%M:%S))"; \
 	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$$nb.ipynb || exit 1; done
@@ -74,24 +78,24 @@ reproduce-table2: setup check-seeds
 # reproduce-table2 ran).
 TABLE3_NOTEBOOK = 04_table3_$(if $(filter places,$(DATASET)),places,standin)
 
-reproduce-table3: setup check-seeds
+reproduce-table3: setup check-options
 	@mkdir -p $(EXECUTED)
 	$(PAPERMILL) notebooks/$(TABLE3_NOTEBOOK).ipynb $(EXECUTED)/$(TABLE3_NOTEBOOK).ipynb
 	@echo "reproduce-table3: the executed notebook and the table3* files in $(EXECUTED)/"
 
 # Table IV (loss terms), Table V (image scales) and the figures: each notebook builds or reuses what it needs
 # (Table II's TSL encoder and GAN, the text encoder that judges R-precision) through the runs' keys.
-reproduce-table4: setup check-seeds
+reproduce-table4: setup check-options
 	@mkdir -p $(EXECUTED)
 	$(PAPERMILL) notebooks/05_table4.ipynb $(EXECUTED)/05_table4.ipynb
 	@echo "reproduce-table4: the executed notebook and the table4* files in $(EXECUTED)/"
 
-reproduce-table5: setup check-seeds
+reproduce-table5: setup check-options
 	@mkdir -p $(EXECUTED)
 	$(PAPERMILL) notebooks/06_table5.ipynb $(EXECUTED)/06_table5.ipynb
 	@echo "reproduce-table5: the executed notebook and the table5* files in $(EXECUTED)/"
 
-figures: setup check-seeds
+figures: setup check-options
 	@mkdir -p $(EXECUTED)
 	$(PAPERMILL) notebooks/07_figures.ipynb $(EXECUTED)/07_figures.ipynb
 	@echo "figures: the executed notebook and figure3.png, figure5*.png, training_curves.png in $(EXECUTED)/"

@@ -116,24 +116,20 @@ def run_translate(args) -> None:
     import json
     from pathlib import Path
 
-    from .audio import AudioError
     from .config import REPO_ROOT
     from .data.prepare import data_artifacts, prepare
-    from .translate import NoTrainedRunError, latest_gan, load_translator, translate
-    try:
-        runs = data_artifacts(args.dataset, args.profile, args.seed) / "runs"
-        gan = Path(args.gan_run) if args.gan_run else latest_gan(runs, args.system, args.train_seed)
-        data_root = Path(json.loads((gan / "config.json").read_text())["config"]["data"]["root"]) \
-            if (gan / "config.json").exists() else None
-        captions = None
-        if data_root is not None and data_root.exists():
-            data = prepare(args.dataset, args.profile, args.data_root, args.seed)
-            captions = {r.key: r.captions for r in data.records["train"]}
-        out = Path(args.out) if args.out else REPO_ROOT / "results" / args.dataset / args.profile / "translations"
-        translator = load_translator(gan, default_device(args.device))
-        result = translate(args.audio, translator, out, args.images, args.noise_seed, captions)
-    except (AudioError, NoTrainedRunError) as e:
-        sys.exit(f"translate: {e}")
+    from .translate import latest_gan, load_translator, translate
+    runs = data_artifacts(args.dataset, args.profile, args.seed) / "runs"
+    gan = Path(args.gan_run) if args.gan_run else latest_gan(runs, args.system, args.train_seed)
+    data_root = Path(json.loads((gan / "config.json").read_text())["config"]["data"]["root"]) \
+        if (gan / "config.json").exists() else None
+    captions = None
+    if data_root is not None and data_root.exists():
+        data = prepare(args.dataset, args.profile, args.data_root, args.seed)
+        captions = {r.key: r.captions for r in data.records["train"]}
+    out = Path(args.out) if args.out else REPO_ROOT / "results" / args.dataset / args.profile / "translations"
+    translator = load_translator(gan, default_device(args.device))
+    result = translate(args.audio, translator, out, args.images, args.noise_seed, captions)
     print(f"{args.audio}: {result.heard.seconds:.2f} s, through {gan}")
     for warning in result.warnings:
         print(f"  note: {warning}")
@@ -184,7 +180,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default=None)
     p.set_defaults(run=run_translate)
     args = parser.parse_args(argv)
-    args.run(args)
+    try:
+        args.run(args)
+    except named_errors() as e:
+        if os.environ.get("S2I_DEBUG"):
+            raise
+        sys.exit(f"{args.stage}: {e}\n(S2I_DEBUG=1 shows where it was raised)")
+
+
+def named_errors() -> tuple[type[Exception], ...]:
+    """The project's own errors, whose messages name the file and the fix: printed alone, not under a traceback."""
+    from .audio import AudioError
+    from .checkpoint import CorruptFileError
+    from .data.errors import DataFormatError, DataRootError
+    from .translate import NoTrainedRunError
+    return AudioError, CorruptFileError, DataFormatError, DataRootError, NoTrainedRunError
 
 
 if __name__ == "__main__":

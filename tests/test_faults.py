@@ -303,5 +303,5 @@ def test_make_quotes_paths_and_makes_them_absolute(tmp_path):
 def test_bad_seeds_are_one_line_errors(bad):
     with pytest.raises(ValueError, match="non-negative integer"):
         prepare("birds", "smoke", seed=bad)
-    run = subprocess.run(["make", "check-seeds", f"SEED={bad}"], cwd=REPO_ROOT, capture_output=True, text=True)
+    run = subprocess.run(["make", "check-options", f"SEED={bad}"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert run.returncode == 2 and run.stderr.splitlines()[0] == f"SEED must be a non-negative integer, not '{bad}'"

@@ -2,6 +2,8 @@
 SpeechImageDataset items of (image, spoken captions, class, wrong-class image)."""
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from fixture_trees import make_cub_tree, make_oxford_tree, make_places_tree
 
@@ -38,3 +40,38 @@ def test_text_only_cub_has_no_speech(tmp_path, monkeypatch, capsys):
     data = prepare("cub", "smoke", tree.root, workers=1)
     assert data.fbanks is None and "text only" in capsys.readouterr().out
     assert "speech" not in data.torch_dataset("train")[0]
+
+
+@pytest.mark.parametrize("dataset", ["cub", "birds"])
+def test_a_data_root_that_is_a_file_is_named_without_a_traceback(tmp_path, monkeypatch, dataset):
+    """The CLI prints the project's named errors alone (issue: a raw NotADirectoryError); S2I_DEBUG=1 raises."""
+    from s2i_lib.__main__ import main
+    from s2i_lib.data.errors import DataRootError
+
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.delenv("S2I_DEBUG", raising=False)
+    afile = tmp_path / "notes.txt"
+    afile.write_text("not a data set")
+    args = ["data", "--dataset", dataset, "--profile", "smoke", "--data-root", str(afile)]
+    with pytest.raises(SystemExit, match=rf"^data: DATA_ROOT {afile} is a file, not a folder: .*DATA_ROOT={tmp_path}"):
+        main(args)
+    monkeypatch.setenv("S2I_DEBUG", "1")
+    with pytest.raises(DataRootError, match="is a file"):
+        main(args)
+
+
+def test_a_finished_read_only_artifacts_folder_is_read_without_its_lock(tmp_path, monkeypatch):
+    """Issue: `prepare` always created `.lock`, so `translate`, `runs` and a data check failed on a read-only folder."""
+    prepare_module = importlib.import_module("s2i_lib.data.prepare")      # the package exports the function
+
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    tree = make_cub_tree(tmp_path / "cub")
+    first = prepare("cub", "smoke", tree.root, workers=1, progress=False)
+
+    def read_only_lock(*args, **kwargs):
+        raise OSError(30, "Read-only file system", ".lock")
+    monkeypatch.setattr(prepare_module, "folder_lock", read_only_lock)
+    monkeypatch.setattr(prepare_module.os, "access", lambda path, mode: False)
+    again = prepare("cub", "smoke", tree.root, workers=1, progress=False)
+    assert [r.key for r in again.records["test"]] == [r.key for r in first.records["test"]]
+    assert again.fbanks.index == first.fbanks.index

@@ -1,6 +1,7 @@
 """The study's entry points: how a notebook's or make's seed parameters become each system's GAN seeds."""
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -26,16 +27,16 @@ def test_an_unknown_seed_system_names_the_choices():
 def test_bad_gan_seeds_are_refused_before_anything_runs(seeds):
     with pytest.raises(ValueError, match="gan_seeds must be non-negative integers"):
         seeds_per_system(1234, seeds)
-    run = subprocess.run(["make", "check-seeds", f"SEEDS={seeds}"], cwd=REPO_ROOT, capture_output=True, text=True)
+    run = subprocess.run(["make", "check-options", f"SEEDS={seeds}"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr.splitlines()[0] == f"SEEDS must be non-negative integers separated by spaces, not '{seeds}'"
 
 
 def test_make_checks_the_seed_systems_and_accepts_good_seeds():
-    run = subprocess.run(["make", "check-seeds", "SEED_SYSTEMS=tsl tls"], cwd=REPO_ROOT, capture_output=True,
+    run = subprocess.run(["make", "check-options", "SEED_SYSTEMS=tsl tls"], cwd=REPO_ROOT, capture_output=True,
                          text=True)
     assert run.returncode == 2 and "SEED_SYSTEMS must name systems among" in run.stderr and "'tls'" in run.stderr
-    good = subprocess.run(["make", "check-seeds", "SEEDS=1, 2", "SEED_SYSTEMS=tsl,two_stage"], cwd=REPO_ROOT,
+    good = subprocess.run(["make", "check-options", "SEEDS=1, 2", "SEED_SYSTEMS=tsl,two_stage"], cwd=REPO_ROOT,
                           capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
 
@@ -44,3 +45,16 @@ def test_make_knows_the_same_systems_as_the_library():
     makefile = (REPO_ROOT / "Makefile").read_text()
     listed = makefile.split("SEED_SYSTEMS must name systems among ")[1].split(",")[0].split("'")[0].split()
     assert set(listed) == set(SYSTEM_LABELS)
+
+
+@pytest.mark.parametrize("option, choices", [("PROFILE", "PROFILES"), ("DATASET", "DATASETS")])
+def test_make_refuses_an_unknown_profile_or_data_set_before_making_a_results_folder(option, choices, tmp_path):
+    """A bad PROFILE used to leave an untracked results/birds/<bad>/ behind; the choices are the library's."""
+    from s2i_lib.config import BUILTIN_DATASETS, PROFILES, REAL_DATASETS
+    run = subprocess.run(["make", "reproduce-table2", f"{option}=nonexistent", f"S2I_RESULTS={tmp_path}"],
+                         cwd=REPO_ROOT, capture_output=True, text=True, env={**os.environ, "S2I_RESULTS": str(tmp_path)})
+    assert run.returncode == 2 and f"{option} must be one of" in run.stderr and "'nonexistent'" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+    listed = run.stderr.split(f"{option} must be one of ")[1].split(", not")[0].split()
+    library = {"PROFILES": sorted(PROFILES), "DATASETS": sorted(BUILTIN_DATASETS + REAL_DATASETS)}[choices]
+    assert sorted(listed) == library

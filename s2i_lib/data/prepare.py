@@ -9,7 +9,9 @@ data root.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -143,12 +145,17 @@ def prepare(dataset: str, profile: str | Profile, data_root: str | Path | None =
     if isinstance(profile, str):
         profile = get_profile(profile, dataset)
     seed = check_seed(seed)
-    with folder_lock(data_artifacts(dataset, profile.name, seed), "data set and fbank cache"):
+    folder = data_artifacts(dataset, profile.name, seed)
+    read_only = folder.is_dir() and not os.access(folder, os.W_OK)     # read without the lock: nothing is written
+    with contextlib.nullcontext() if read_only else folder_lock(folder, "data set and fbank cache"):
         return _prepare(dataset, profile, data_root, seed, workers, progress)
 
 
 def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed: int, workers: int,
              progress: bool) -> PreparedData:
+    if data_root and Path(data_root).exists() and not Path(data_root).is_dir():
+        raise DataRootError(f"DATA_ROOT {data_root} is a file, not a folder: pass the {dataset} data set's folder "
+                            f"(e.g. DATA_ROOT={Path(data_root).parent})")
     if dataset in BUILTIN_DATASETS:
         root = Path(data_root) if data_root else data_artifacts(dataset, profile.name, seed) / "data"
         if not builtin_complete(root, dataset, profile, seed, progress):
