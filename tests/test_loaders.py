@@ -159,6 +159,34 @@ def test_cub_json_must_cover_the_split(tmp_path):
         load_cub(tmp_path, "train")
 
 
+def _edit_first_item(path, edit):
+    doc = json.loads(path.read_text())
+    edit(doc["data"][0])
+    path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda item: item.update(text="a small bird with a red head"),
+     r"data\[0\]\['text'\] must be a list of the image's caption strings, one per wav, not str 'a small bird"),
+    (lambda item: item.update(text=item["text"][:3]), r"data\[0\]\['text'\] has 3 captions but 'audio' has 10 wavs"),
+    (lambda item: item.update(text=[" "] * 10), r"data\[0\]\['text'\]: every caption is empty"),
+])
+def test_cub_json_captions_must_be_one_string_per_wav(tmp_path, edit, message):
+    """Issue: a string `text` became 35 one-letter captions; 3 captions for 10 wavs ended in a RuntimeError on a
+    tensor shape; all-empty captions passed. Each is named with the file and the item."""
+    make_cub_tree(tmp_path)
+    _edit_first_item(tmp_path / "train.json", edit)
+    with pytest.raises(DataFormatError, match=rf"{tmp_path / 'train.json'}: {message}"):
+        load_cub(tmp_path, "train")
+
+
+def test_broken_json_names_the_file(tmp_path):
+    make_cub_tree(tmp_path)
+    (tmp_path / "test.json").write_text('{"image_base_path": "x", ')
+    with pytest.raises(DataFormatError, match=rf"{tmp_path / 'test.json'} is not valid JSON \(.* line 1, column"):
+        load_cub(tmp_path, "train")
+
+
 def test_cub_parallel_split_files(tmp_path):
     make_cub_tree(tmp_path)
     (tmp_path / "train/class_info.pickle").write_bytes(pickle.dumps([1, 2]))
@@ -243,6 +271,13 @@ def test_oxford_json_item_with_missing_wav(tmp_path):
     wav = tree.wavs[tree.keys["train"][0]][0]
     wav.unlink()
     with pytest.raises(DataRootError, match=str(wav)):
+        load_oxford(tmp_path, "train")
+
+
+def test_oxford_json_captions_must_match_the_wavs(tmp_path):
+    make_oxford_tree(tmp_path)
+    _edit_first_item(tmp_path / "train.json", lambda item: item.update(text=item["text"][:2]))
+    with pytest.raises(DataFormatError, match=r"train\.json: data\[0\]\['text'\] has 2 captions but 'wav' has 10 wavs"):
         load_oxford(tmp_path, "train")
 
 

@@ -42,6 +42,23 @@ class CaptionJson:
             raise DataFormatError(f"{self.path}: data[{index}] has no {name!r} key (it has {sorted(item)})")
         return item[name]
 
+    def spoken_captions(self, index: int, text: str, audio: str) -> tuple[list[str], list[Path]]:
+        """Item `index`'s captions (field `text`: a list of strings) and their wavs (field `audio`), one caption per
+        wav; `DataFormatError` naming the file and item when they are not (a string for a list, counts that
+        differ, every caption empty)."""
+        captions = self.field(index, text)
+        where = f"{self.path}: data[{index}][{text!r}]"
+        if isinstance(captions, str) or not all(isinstance(c, str) for c in captions):
+            raise DataFormatError(f"{where} must be a list of the image's caption strings, one per wav, not "
+                                  f"{type(captions).__name__} {str(captions)[:60]!r}")
+        wavs = self.wavs(index, audio)
+        if len(captions) != len(wavs):
+            raise DataFormatError(f"{where} has {len(captions)} captions but {audio!r} has {len(wavs)} wavs: "
+                                  "each spoken caption needs its text (the two-stage system and the scorer read it)")
+        if not any(c.strip() for c in captions):
+            raise DataFormatError(f"{where}: every caption is empty; give each wav its text")
+        return [c.strip() for c in captions], wavs
+
     def image(self, index: int, name: str) -> Path:
         """The existing image file of item `index` (its path is in field `name`)."""
         return self._file(index, name, self.field(index, name), self.image_base, "image_base_path")
@@ -67,7 +84,11 @@ class CaptionJson:
 
 def read_caption_json(path: Path, root: Path) -> CaptionJson:
     """Read a DAVEnet-style caption JSON; relative base paths are taken relative to `root`."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataFormatError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}): repair "
+                              "it, or move it away to load the text-only layout") from None
     absent = [k for k in ("image_base_path", "audio_base_path", "data") if k not in data]
     if absent:
         raise DataFormatError(f"{path}: missing top-level key(s) {absent}; expected image_base_path, "

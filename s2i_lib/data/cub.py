@@ -97,7 +97,7 @@ def warn_if_incomplete(records: list[Record], split: str) -> None:
 
 
 def _from_json(doc: CaptionJson, index: int) -> tuple[Path, list[str], list[Path]]:
-    return doc.image(index, "image"), [str(t).strip() for t in doc.field(index, "text")], doc.wavs(index, "audio")
+    return doc.image(index, "image"), *doc.spoken_captions(index, "text", "audio")
 
 
 def _from_text(root: Path, text_dir: Path, key: str) -> tuple[Path, list[str], list[Path]]:

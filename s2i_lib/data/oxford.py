@@ -75,7 +75,7 @@ def _stem(image: str) -> str:
 
 
 def _from_json(doc: CaptionJson, index: int) -> tuple[Path, list[str], list[Path]]:
-    return doc.image(index, "img"), [str(t).strip() for t in doc.field(index, "text")], doc.wavs(index, "wav")
+    return doc.image(index, "img"), *doc.spoken_captions(index, "text", "wav")
 
 
 def _from_text(root: Path, key: str) -> tuple[Path, list[str], list[Path]]:
