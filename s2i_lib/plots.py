@@ -5,8 +5,8 @@ import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
-from PIL import Image
 
+from .data.images import open_rgb
 from .data.records import Record
 
 
@@ -17,7 +17,7 @@ def caption_grid(records: list[Record], columns: int = 4, caption_index: int = 0
     for ax in axes.flat:
         ax.axis("off")
     for ax, record in zip(axes.flat, records):
-        ax.imshow(Image.open(record.image).convert("RGB"))
+        ax.imshow(open_rgb(record.image))
         text = record.captions[caption_index] if record.captions else ""
         ax.set_title(textwrap.fill(f"{record.class_name}: {text}", 40), fontsize=7.5, loc="left")
     fig.tight_layout()

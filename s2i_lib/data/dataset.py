@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 
 from ..audio import pad_or_truncate
 from .fbank_cache import FbankCache
+from .images import open_rgb
 from .records import Record
 
 
@@ -66,7 +67,7 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
 
 def load_image_tensor(records: list[Record], size: int) -> torch.Tensor:
     """The records' whole images, resized (antialiased) to size x size, as (N, 3, size, size) in [-1, 1]."""
-    return torch.stack([to_tensor(Image.open(r.image).convert("RGB").resize((size, size), Image.LANCZOS))
+    return torch.stack([to_tensor(open_rgb(r.image).resize((size, size), Image.LANCZOS))
                         for r in records])
 
 
@@ -101,7 +102,7 @@ class SpeechImageDataset(Dataset):
         times; the random crop and flip stay per item, so the items are the same)."""
         if self.kept is not None and record.key in self.kept:
             return self.kept[record.key]
-        image = Image.open(record.image).convert("RGB")
+        image = open_rgb(record.image)
         if self.train:
             if record.bbox is not None:
                 image = bbox_crop(image, record.bbox)

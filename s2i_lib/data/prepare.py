@@ -25,6 +25,7 @@ from . import load_records
 from .dataset import SpeechImageDataset, wav_table
 from .errors import DataRootError
 from .fbank_cache import FbankCache, open_fbank_cache
+from .images import check_images
 from .records import Record
 
 
@@ -170,6 +171,11 @@ def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed:
     else:
         raise ValueError(f"unknown data set {dataset!r}; choose one of {BUILTIN_DATASETS + REAL_DATASETS}")
     records = {split: load_records(dataset, root, split) for split in ("train", "test")}
+    if dataset in REAL_DATASETS:
+        converted = check_images(records["train"] + records["test"],
+                                 data_artifacts(dataset, profile.name, seed) / "image_check.json", profile.data.image_size)
+        if converted and progress:
+            print(f"{dataset} images read with a conversion: " + ", ".join(f"{k} {n}" for k, n in converted.items()))
     wavs = {k: v for split in ("train", "test") for k, v in wav_table(records[split]).items()}
     fbanks = None
     if wavs:
