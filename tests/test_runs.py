@@ -78,7 +78,7 @@ def test_a_computed_run_is_reused_when_finished_and_made_again_when_damaged(tmp_
         calls.append(1)
         return {"value": torch.tensor([len(calls)])}
     assert run.computed("state.pt", compute, lambda s: {"value": int(s["value"])})["value"].item() == 1
-    assert json.loads((run.folder / "done.json").read_text()) == {"value": 1}
+    assert run.summary == {"value": 1}
     assert run.computed("state.pt", compute)["value"].item() == 1 and len(calls) == 1     # reused
     (run.folder / "state.pt").write_bytes(b"not a checkpoint")
     assert run.computed("state.pt", compute, redo="again")["value"].item() == 2
@@ -199,7 +199,7 @@ def test_a_run_made_in_steps_is_finished_only_when_its_work_says_it_is_complete(
     assert run.made(lambda folder: seen.append(folder) or 3, lambda made: None) == 3
     assert seen == [run.folder] and (run.folder / "config.json").exists() and not run.done     # resumable
     run.made(lambda folder: 5, lambda made: {"iterations": made})
-    assert run.done and json.loads((run.folder / "done.json").read_text()) == {"iterations": 5}
+    assert run.done and run.summary == {"iterations": 5}
 
 
 def test_runs_are_listed_from_the_command_line(data, teacher, capsys):

@@ -9,8 +9,10 @@ same folder (reused when finished, resumed when not) and any difference gives a 
 reloaded under another config.
 
 Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved config, readable), the stage's
-files, and `done.json` once the run finished (with a short summary). `list_runs` / `python -m s2i_lib runs`
-show what exists.
+files, and `done.json` once the run finished (with a short summary and the record of what the run really was:
+a hash of its `.pt` products, the machine, the torch version and when it finished; a key names a configuration,
+and two trainings of one key on two machines are replicates with different hashes). `list_runs` /
+`python -m s2i_lib runs` show what exists.
 
 A run's life: `open` (the folder and its config), the stage's work, `finish`; stages never call these
 themselves but go through one of three helpers. A run made in steps (an encoder's epochs, a GAN's snapshots,
@@ -32,13 +34,16 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import torch
 import torch.distributed as dist
 
 from ..checkpoint import CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
 from ..metrics.uncertainty import Estimate
+from ..report import machine
 
 T = TypeVar("T")
 KEY_LENGTH = 12
@@ -63,6 +68,18 @@ def write_json(path: Path, value: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(value, indent=1, sort_keys=True))
     os.replace(tmp, path)
+
+
+def products_hash(folder: Path) -> str:
+    """The first 12 hex digits of the SHA-256 of a run folder's `.pt` files (names and bytes, in name order): the
+    weights, features or measures it made, so that two trainings of one key can be told apart."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.pt")):
+        digest.update(path.name.encode())
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -91,9 +108,19 @@ class Run:
 
     @property
     def summary(self) -> dict | None:
-        """What `done.json` says of the finished run; None while it is unfinished."""
+        """What `done.json` says the finished run made (its `record` aside); None while it is unfinished."""
         try:
-            return json.loads((self.folder / "done.json").read_text())
+            done = json.loads((self.folder / "done.json").read_text())
+        except FileNotFoundError:
+            return None
+        return {k: v for k, v in done.items() if k != "record"}
+
+    @property
+    def record(self) -> dict | None:
+        """What `done.json` records of the training (`finish`); None when unfinished or finished before runs
+        recorded it."""
+        try:
+            return json.loads((self.folder / "done.json").read_text()).get("record")
         except FileNotFoundError:
             return None
 
@@ -129,8 +156,18 @@ class Run:
         return self.folder
 
     def finish(self, summary: dict | None = None) -> None:
-        """Mark the run finished (`done.json`, with an optional short summary of what it made)."""
-        write_json(self.open() / "done.json", summary or {})
+        """Mark the run finished (`done.json`: an optional short summary of what it made, and its `record`)."""
+        folder = self.open()
+        record = {"products": products_hash(folder), "machine": machine(), "torch": torch.__version__,
+                  "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        write_json(folder / "done.json", {**(summary or {}), "record": record})
+
+    def trained_by(self) -> str:
+        """The finished run's record in words (which training a table used): products hash, machine, time."""
+        record = self.record
+        if record is None:
+            return "training not recorded (finished before runs recorded it)"
+        return f"products {record['products']}, {record['machine']}, torch {record['torch']}, {record['finished']}"
 
     def made(self, work: Callable[[Path], T], summary: Callable[[T], dict | None] = lambda result: {}) -> T:
         """A run made in steps: `work(folder)` makes what is missing in the opened folder (resuming from what it

@@ -14,7 +14,6 @@ text system's, on which the shared GAN was trained.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -122,8 +121,7 @@ class System:
     @property
     def embedding_dim(self) -> int:
         """D of the finished embeddings, read from the run's record (no tensor loaded)."""
-        shapes = json.loads((self.finished_run().folder / "done.json").read_text())
-        return shapes[self.splits[-1]][-1]
+        return self.finished_run().summary[self.splits[-1]][-1]
 
     def load(self) -> SystemEmbeddings:
         """The exported embeddings of both splits (the pipeline two-stage's train split: the text system's), or

@@ -29,10 +29,12 @@ def data_details(data: PreparedData) -> str:
 
 def gan_times(results: dict[object, SystemResult], label: Callable[[object], str] = str,
               evaluation: bool = False) -> str:
-    """Each GAN's training time and precision as recorded in its run (summed over resumed calls), or with
-    `evaluation` the seconds this call spent evaluating it, one per result."""
-    return "; ".join(f"{label(name)} {r.evaluate_s:.0f} s" if evaluation
-                     else f"{label(name)} {r.train_s / 60:.1f} min ({r.precision})" for name, r in results.items())
+    """Each GAN's training time, precision and training record (`Run.trained_by`: which training of its key this
+    table used) as recorded in its run, or with `evaluation` the seconds this call spent evaluating it, one per
+    result."""
+    return "; ".join(f"{label(name)} {r.evaluate_s:.0f} s" if evaluation else
+                     f"{label(name)} {r.train_s / 60:.1f} min ({r.precision}; {r.gan.run.trained_by()})"
+                     for name, r in results.items())
 
 
 def shown_images(data: PreparedData, shown: int = 6) -> np.ndarray:
