@@ -20,6 +20,10 @@ from s2i_lib.pipeline.runs import Run
 CONFIG = {"data": "fixture", "epochs": 2}
 
 
+def _deadlocked(*args):
+    raise TimeoutError("still waiting for a run's lock")
+
+
 def _compute_slowly(root: Path, started, calls: Path) -> None:
     def compute() -> dict:
         started.set()
@@ -44,10 +48,13 @@ def _made_slowly(root: Path, started, calls: Path) -> None:
 @pytest.mark.parametrize("writer", [_compute_slowly, _made_slowly])
 def test_a_second_writer_waits_for_the_first_and_reuses_its_run(tmp_path, capfd, writer):
     calls = tmp_path / "calls.txt"
-    started = multiprocessing.get_context("fork").Event()
-    first = multiprocessing.get_context("fork").Process(target=writer, args=(tmp_path, started, calls))
+    spawn = multiprocessing.get_context("spawn")        # a fork of a process that ran torch's threads can hang
+    started = spawn.Event()
+    first = spawn.Process(target=writer, args=(tmp_path, started, calls))
     first.start()
-    assert started.wait(30)
+    assert started.wait(60)
+    previous = signal.signal(signal.SIGALRM, _deadlocked)
+    signal.alarm(60)                                    # a writer that never lets go fails the test, not CI
     if writer is _compute_slowly:
         state = Run("scorer", "x", CONFIG, tmp_path).computed("state.pt", lambda: {"value": 2})
         assert state == {"value": 1}                          # the first writer's state, not computed twice
@@ -57,6 +64,8 @@ def test_a_second_writer_waits_for_the_first_and_reuses_its_run(tmp_path, capfd,
                 f.write(f"second saw {(folder / 'steps').read_text()}\n")
             return int((folder / "steps").read_text())
         assert Run("gan", "x", CONFIG, tmp_path).made(resume, lambda s: {"iterations": s}) == 3
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
     first.join(30)
     assert first.exitcode == 0
     assert calls.read_text() == ("first\n" if writer is _compute_slowly else "first\nsecond saw 3\n")
@@ -90,9 +99,7 @@ def test_a_gan_whose_finish_mark_and_checkpoint_disagree_is_refused(tmp_path):
 
 def test_a_stage_may_make_part_of_its_own_run_inside_it(tmp_path):
     """The fine-tuned teacher is made (`made`) inside the making of its own run's features: no self-deadlock."""
-    def deadlocked(*args):
-        raise TimeoutError("the nested helper waited for its own run's lock")
-    previous = signal.signal(signal.SIGALRM, deadlocked)       # a deadlock fails the test instead of hanging it
+    previous = signal.signal(signal.SIGALRM, _deadlocked)      # a deadlock fails the test instead of hanging it
     signal.alarm(20)
     try:
         run = Run("teacher", "x", CONFIG, tmp_path)
