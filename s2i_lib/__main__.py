@@ -113,7 +113,6 @@ def run_runs(args) -> None:
 
 
 def run_translate(args) -> None:
-    import json
     from pathlib import Path
 
     from .config import REPO_ROOT
@@ -121,10 +120,10 @@ def run_translate(args) -> None:
     from .translate import latest_gan, load_translator, translate
     runs = data_artifacts(args.dataset, args.profile, args.seed) / "runs"
     gan = Path(args.gan_run) if args.gan_run else latest_gan(runs, args.system, args.train_seed)
-    data_root = Path(json.loads((gan / "config.json").read_text())["config"]["data"]["root"]) \
-        if (gan / "config.json").exists() else None
+    built = data_artifacts(args.dataset, args.profile, args.seed) / "data" / "manifest.json"
+    here = Path(args.data_root).is_dir() if args.data_root else args.dataset in BUILTIN_DATASETS and built.exists()
     captions = None
-    if data_root is not None and data_root.exists():
+    if here:                                 # the training captions, to show what the encoder heard (never built)
         data = prepare(args.dataset, args.profile, args.data_root, args.seed)
         captions = {r.key: r.captions for r in data.records["train"]}
     out = Path(args.out) if args.out else REPO_ROOT / "results" / args.dataset / args.profile / "translations"

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from s2i_lib.config import get_profile
+from s2i_lib.data.content import PARTS
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.metrics.fid import fid_by_singular_values, fid_from_features
 from s2i_lib.metrics.uncertainty import (HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error,
@@ -80,7 +81,8 @@ def fixture_gan(tmp_path, monkeypatch):
     records = make_records(root, n_classes=3, per_class=3)
     smoke = get_profile("smoke")
     data = PreparedData("cub", replace(smoke, eval=replace(smoke.eval, kid_subset_size=4, kid_subsets=5)), 0, root,
-                        {"train": records[:3], "test": [replace(r, split="test") for r in records[3:]]}, None)
+                        {"train": records[:3], "test": [replace(r, split="test") for r in records[3:]]}, None,
+                        content=dict.fromkeys(PARTS, "fixture"))
     embeddings = torch.randn(len(data.records["test"]), 3, 6, generator=torch.Generator().manual_seed(0))
     gan = SimpleNamespace(run=Run("gan", "tsl", {"fixture": 1}, data.artifacts),
                           system=System(data, "tsl", Run("teacher", "frozen", {"fixture": 1}, data.artifacts)),

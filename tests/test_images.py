@@ -10,6 +10,7 @@ from PIL import Image
 from s2i_lib.data import images
 from s2i_lib.data.errors import DataFormatError
 from s2i_lib.data.images import check_images, open_rgb
+from s2i_lib.data.ledger import FileLedger
 from s2i_lib.data.records import Record
 
 
@@ -33,7 +34,7 @@ def test_grey_and_cmyk_are_converted_and_counted(tmp_path):
     assert np.asarray(open_rgb(tmp_path / "grey.png"))[0, 0].tolist() == [90, 90, 90]
     red = np.asarray(open_rgb(tmp_path / "cmyk.jpg"))[0, 0]
     assert red[0] > 200 and red[1] < 60 and red[2] < 60
-    counts = check_images([_record(tmp_path / n, i) for i, n in enumerate(paths)], tmp_path / "check.json", 64)
+    counts = check_images([_record(tmp_path / n, i) for i, n in enumerate(paths)], FileLedger(tmp_path / "l.json"), 64)
     assert counts == {"greyscale": 1, "CMYK": 1, "smaller than 64 px": 2}
 
 
@@ -47,17 +48,17 @@ def test_truncated_and_tiny_images_are_named_and_refused(tmp_path):
     records = [_record(tmp_path / n, i) for i, n in enumerate(("whole.jpg", "cut.jpg", "dot.png"))]
     with pytest.raises(DataFormatError, match=r"2 of 3 images cannot be used:\n  .*cut\.jpg is not a readable "
                                               r"image.*\n  .*dot\.png is 1x1 px, too small"):
-        check_images(records, tmp_path / "check.json", 64)
+        check_images(records, FileLedger(tmp_path / "l.json"), 64)
 
 
 def test_checked_images_are_reopened_only_when_they_change(tmp_path, monkeypatch):
     for name in ("a.png", "b.png"):
         Image.new("RGB", (32, 32)).save(tmp_path / name)
     records = [_record(tmp_path / "a.png", 0), _record(tmp_path / "b.png", 1)]
-    check_images(records, tmp_path / "check.json", 16)
+    check_images(records, FileLedger(tmp_path / "l.json"), 16)
     opened = []
     real = images.image_kind
     monkeypatch.setattr(images, "image_kind", lambda path: opened.append(path.name) or real(path))
-    assert check_images(records, tmp_path / "check.json", 16) == {} and opened == []
+    assert check_images(records, FileLedger(tmp_path / "l.json"), 16) == {} and opened == []
     Image.new("L", (48, 32)).save(tmp_path / "b.png")                   # replaced in place
-    assert check_images(records, tmp_path / "check.json", 16) == {"greyscale": 1} and opened == ["b.png"]
+    assert check_images(records, FileLedger(tmp_path / "l.json"), 16) == {"greyscale": 1} and opened == ["b.png"]

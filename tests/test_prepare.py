@@ -75,3 +75,32 @@ def test_a_finished_read_only_artifacts_folder_is_read_without_its_lock(tmp_path
     again = prepare("cub", "smoke", tree.root, workers=1, progress=False)
     assert [r.key for r in again.records["test"]] == [r.key for r in first.records["test"]]
     assert again.fbanks.index == first.fbanks.index
+
+
+def test_run_keys_follow_the_content_they_read_not_where_it_lives(tmp_path, monkeypatch):
+    """Issue: with a CUB tree, images and wavs replaced in place left the teacher features, encoder and
+    embeddings reused under the same key; and the absolute root in every key re-keyed runs when data moved."""
+    import shutil
+
+    from fixture_trees import write_jpeg
+
+    from s2i_lib.pipeline.teacher import teacher_run, teacher_sizes
+    from s2i_lib.pipeline.transcripts import transcripts_run
+
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    tree = make_cub_tree(tmp_path / "cub")
+
+    def keys(root):
+        data = prepare("cub", "smoke", root, workers=1, progress=False)
+        return {"teacher": teacher_run(data, teacher_sizes(data)).key, "asr": transcripts_run(data).key}, data
+
+    first, data = keys(tree.root)
+    moved = shutil.copytree(tree.root, tmp_path / "elsewhere" / "cub")
+    assert keys(moved)[0] == first                                              # moving re-keys nothing
+    wav = data.records["train"][0].wavs[3]
+    wav.write_bytes(wav.read_bytes()[:-2] + b"\x01\x00")                      # one sample changed in place
+    after_wav, _ = keys(tree.root)
+    assert after_wav["teacher"] == first["teacher"] and after_wav["asr"] != first["asr"]
+    write_jpeg(data.records["test"][1].image, seed=99)                        # an image replaced in place
+    after_image, _ = keys(tree.root)
+    assert after_image["teacher"] != first["teacher"] and after_image["asr"] == after_wav["asr"]

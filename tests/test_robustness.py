@@ -12,6 +12,7 @@ from torch import nn
 
 from s2i_lib.audio import FbankParams, read_wav
 from s2i_lib.config import RobustnessSizes, get_profile
+from s2i_lib.data.content import PARTS
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.degrade import CLEAN, Condition
 from s2i_lib.metrics.uncertainty import Estimate
@@ -63,7 +64,7 @@ def standin_data(tmp_path, monkeypatch):
     smoke = get_profile("smoke")
     profile = replace(smoke, robustness=SIZES, eval=replace(smoke.eval, kid_subset_size=4, kid_subsets=5))
     return PreparedData("cub", profile, 0, root, {"train": records[:3], "test": with_voices(records[3:])},
-                        SimpleNamespace(params=FbankParams()))
+                        SimpleNamespace(params=FbankParams()), content=dict.fromkeys(PARTS, "fixture"))
 
 
 def test_degraded_recordings_are_the_conditions_and_resume_to_the_same_files(standin_data, monkeypatch):

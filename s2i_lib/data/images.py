@@ -3,13 +3,11 @@
 `open_rgb` is how every stage reads an image: 8-bit RGB, with 16-bit greyscale scaled by its real depth (PIL's
 `convert("RGB")` clips it: 99.5% of a 16-bit PNG's pixels became 255), greyscale and CMYK converted, and a
 truncated or unreadable file named. `check_images` opens every image of a real data set once (a truncated JPEG
-otherwise passed `data` and failed in the encoders without a path) and remembers what it checked by size and
-modification time, so a later `prepare` rechecks only files that changed.
+otherwise passed `data` and failed in the encoders without a path) and remembers what it found in the data set's
+`FileLedger`, so a later `prepare` rechecks only files that changed.
 """
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import DataFormatError
+from .ledger import FileLedger
 from .records import Record
 
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")
@@ -57,38 +56,28 @@ def image_kind(path: Path) -> tuple[str, int, int]:
     return kind, width, height
 
 
-def check_images(records: list[Record], cache: Path, side: int) -> Counter:
-    """Open every record's image once (those unchanged since the last check, by size and mtime, are not
-    reopened); `DataFormatError` listing the unreadable and the degenerate ones (a side below `MIN_SIDE`).
-    Returns how many were converted (by kind) and how many are smaller than `side` (upsampled)."""
-    try:
-        seen = json.loads(cache.read_text())
-    except (FileNotFoundError, ValueError):
-        seen = {}
-    counts, bad, changed = Counter(), [], False
+def check_images(records: list[Record], ledger: FileLedger, side: int) -> Counter:
+    """Open every record's image once (the `ledger` remembers those checked: unchanged files are not reopened);
+    `DataFormatError` listing the unreadable and the degenerate ones (a side below `MIN_SIDE`). Returns how many
+    were converted (by kind) and how many are smaller than `side` (upsampled)."""
+    counts, bad = Counter(), []
     for record in records:
-        stat = record.image.stat()
-        stamp = [stat.st_size, stat.st_mtime_ns]
-        entry = seen.get(str(record.image))
-        if entry is None or entry[:2] != stamp:
+        kind = ledger.get(record.image, "image")
+        if kind is None:
             try:
-                entry = [*stamp, *image_kind(record.image)]
+                kind = list(image_kind(record.image))
             except DataFormatError as e:
                 bad.append(str(e))
                 continue
-            seen[str(record.image)], changed = entry, True
-        kind, width, height = entry[2:]
+            ledger.put(record.image, image=kind)
+        kind, width, height = kind
         if min(width, height) < MIN_SIDE:
             bad.append(f"{record.image} is {width}x{height} px, too small to be an image of the data set: "
                        "replace or remove it")
             continue
         counts[kind] += kind != "RGB"
         counts[f"smaller than {side} px"] += min(width, height) < side
-    if changed:                                          # nothing is written when nothing changed (read-only folders)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(seen))
-        os.replace(tmp, cache)
+    ledger.save()
     if bad:
         raise DataFormatError(f"{len(bad)} of {len(records)} images cannot be used:\n  " + "\n  ".join(bad[:10])
                               + ("\n  ..." if len(bad) > 10 else ""))

@@ -25,7 +25,9 @@ from . import load_records
 from .dataset import SpeechImageDataset, wav_table
 from .errors import DataRootError
 from .fbank_cache import FbankCache, open_fbank_cache
+from .content import PARTS, content_fingerprints
 from .images import check_images
+from .ledger import FileLedger
 from .records import Record
 
 
@@ -38,6 +40,7 @@ class PreparedData:
     records: dict[str, list[Record]]
     fbanks: FbankCache | None
     view: dict | None = None          # set by `validation_view`: which train classes (or images) were held out
+    content: dict[str, str] | None = None   # a real data set's `content_fingerprints` (built-in: its build format)
 
     @property
     def artifacts(self) -> Path:
@@ -61,10 +64,20 @@ class PreparedData:
         seven scenes appear in both splits (paper Sec. IV-C)."""
         return self.dataset not in SHARED_CLASS_DATASETS
 
-    def identity(self) -> dict:
-        """What determines the data: every run's key includes it (`s2i_lib.pipeline.runs`)."""
+    def identity(self, reads: tuple[str, ...] = PARTS) -> dict:
+        """What determines the data a run reads; every run's key includes it (`s2i_lib.pipeline.runs`): the data
+        set, profile, data seed and sizes, and the fingerprints of the content parts the run `reads`
+        (`data.content`; "records" always). A built-in set's content is determined by its build (format,
+        seed, sizes). Where the data lives is not part of it: moving a folder re-keys nothing."""
+        if self.builtin:
+            from .builtin import BUILD_FORMAT
+            content = {"build format": BUILD_FORMAT}
+        elif self.content is None:
+            raise ValueError(f"the {self.dataset} data's content is unknown: load it with prepare()")
+        else:
+            content = {part: self.content[part] for part in PARTS if part == "records" or part in reads}
         identity = {"dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
-                    "root": str(self.root.resolve()), "sizes": asdict(self.profile.data)}
+                    "sizes": asdict(self.profile.data), "content": content}
         return identity if self.view is None else {**identity, "view": self.view}
 
     def torch_dataset(self, split: str, image_sizes: tuple[int, ...] = (64,), train: bool | None = None):
@@ -171,11 +184,13 @@ def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed:
     else:
         raise ValueError(f"unknown data set {dataset!r}; choose one of {BUILTIN_DATASETS + REAL_DATASETS}")
     records = {split: load_records(dataset, root, split) for split in ("train", "test")}
+    content = None
     if dataset in REAL_DATASETS:
-        converted = check_images(records["train"] + records["test"],
-                                 data_artifacts(dataset, profile.name, seed) / "image_check.json", profile.data.image_size)
+        ledger = FileLedger(data_artifacts(dataset, profile.name, seed) / "files.json")
+        converted = check_images(records["train"] + records["test"], ledger, profile.data.image_size)
         if converted and progress:
             print(f"{dataset} images read with a conversion: " + ", ".join(f"{k} {n}" for k, n in converted.items()))
+        content = content_fingerprints(records, ledger)
     wavs = {k: v for split in ("train", "test") for k, v in wav_table(records[split]).items()}
     fbanks = None
     if wavs:
@@ -184,4 +199,4 @@ def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed:
                                   progress)
     elif progress:
         print(f"{dataset} at {root} has no spoken captions: text only, no fbank cache")
-    return PreparedData(dataset, profile, seed, root, records, fbanks)
+    return PreparedData(dataset, profile, seed, root, records, fbanks, content=content)

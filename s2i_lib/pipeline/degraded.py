@@ -94,7 +94,7 @@ def degraded_speech(data: PreparedData, progress: bool = True) -> DegradedSpeech
     test = data.records["test"]
     pairs = held_out_utterances(test, sizes.images, data.seed)
     listening = conditions(sizes.noises, sizes.snrs_db, sizes.rt60s_s)
-    run = Run("degraded", "held-out-voices", {"data": data.identity(), "pairs": pairs,
+    run = Run("degraded", "held-out-voices", {"data": data.identity(("speech",)), "pairs": pairs,
                                              "conditions": [asdict(c) for c in listening]}, data.artifacts)
     speech = DegradedSpeech(run, pairs, listening)
 

@@ -182,7 +182,7 @@ def encoder_run(data: PreparedData, system: str, teacher: Run, sizes: EncoderSiz
     sizes = sizes or data.profile.encoder
     text = system in ("text", "two_stage")
     schedule = sizes.classifier_schedule if system == "classifier" else "authors"
-    config = {"data": data.identity(), "teacher": teacher.key, **(inputs or {}),
+    config = {"data": data.identity(("captions",) if text else ("speech",)), "teacher": teacher.key, **(inputs or {}),
               "train": asdict(encoder_train_config(sizes, text, train_seed, schedule))}
     if system in ("tsl", "classifier"):           # only when set, so that the authors' runs keep their keys
         config.update({k: v for k, v in (("augment", sizes.speech_augment), ("skip_voices", list(sizes.skip_voices)))

@@ -61,7 +61,7 @@ def real_test_images(data: PreparedData, image_size: int) -> torch.Tensor:
 def real_test_features(data: PreparedData, image_size: int, device: str = "cpu", progress: bool = True) -> np.ndarray:
     """FID features (N, 2048) of the real test images at `image_size`, uint8-quantised as generated images;
     kept in a keyed run (one per data set, resolution and FID protocol)."""
-    run = Run("fid_real", "test", {"data": data.identity(), "image_size": image_size, "protocol": PROTOCOL},
+    run = Run("fid_real", "test", {"data": data.identity(("images",)), "image_size": image_size, "protocol": PROTOCOL},
               data.artifacts)
 
     def compute() -> dict:
@@ -79,9 +79,9 @@ def score_classifier(data: PreparedData, train_seed: int = TRAIN_SEED, device: s
     images of each class; returns it and its accuracy on the fifth (how far its score can be trusted). Kept in
     a keyed run."""
     sizes = data.profile.eval
-    run = Run("score_classifier", "efficientnet-lite0", {"data": data.identity(), "image_size": sizes.score_size,
-                                                          "epochs": sizes.score_epochs, "train_seed": train_seed},
-              data.artifacts)
+    run = Run("score_classifier", "efficientnet-lite0",
+              {"data": data.identity(("images",)), "image_size": sizes.score_size, "epochs": sizes.score_epochs,
+               "train_seed": train_seed}, data.artifacts)
     test = data.records["test"]
     classes = sorted({r.label for r in test})
     labels = torch.tensor([classes.index(r.label) for r in test])

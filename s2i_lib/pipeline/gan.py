@@ -83,7 +83,7 @@ def gan_run(data: PreparedData, system: str = "tsl", *, branches: int = 0, itera
     conditioning = request.gan_system
     config, train_config = gan_configs(data, conditioning.embedding_dim, branches, iterations, train_seed, base_size)
     weights = {k: v for k, v in asdict(train_config).items() if k not in OUTSIDE_KEY}  # iterations stay
-    run = Run("gan", conditioning.name, {"data": data.identity(), "embeddings": conditioning.run.key,
+    run = Run("gan", conditioning.name, {"data": data.identity(("images",)), "embeddings": conditioning.run.key,
                                          "gan": asdict(config), "train": weights}, data.artifacts)
     return GANRun(request, config, train_config, run)
 
@@ -148,7 +148,7 @@ def attribute_scorer(data: PreparedData, train_seed: int = TRAIN_SEED, progress:
     train-class images once and kept in a keyed run."""
     sizes = data.profile.eval
     values = {k: tuple(v) for k, v in read_manifest(data.root)["attributes"].items()}
-    run = Run("scorer", "attributes", {"data": data.identity(), "image_size": sizes.scorer_size,
+    run = Run("scorer", "attributes", {"data": data.identity(("images",)), "image_size": sizes.scorer_size,
                                        "epochs": sizes.scorer_epochs, "train_seed": train_seed}, data.artifacts)
 
     def compute() -> dict:

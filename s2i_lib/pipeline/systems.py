@@ -87,13 +87,14 @@ class System:
     def run(self) -> Run:
         """The keyed run holding this system's embeddings, computed from the request alone."""
         data = self.data
+        reads = ("captions",) if self.name in ("text", "two_stage") else ("speech",)     # the inputs it embeds
         transcripts = {"transcripts": transcripts_run(data).key} if self.name == "two_stage" else None
         if self.pipeline:
             encoder = encoder_run(data, "text", self.teacher, None, self.tsl, self.encoder_seed)
-            return Run("embeddings", self.name, {"data": data.identity(), "encoder": encoder.key, **transcripts},
+            return Run("embeddings", self.name, {"data": data.identity(reads), "encoder": encoder.key, **transcripts},
                        data.artifacts)
         encoder = encoder_run(data, self.name, self.teacher, None, self.tsl, self.encoder_seed, transcripts)
-        return Run("embeddings", self.name, {"data": data.identity(), "encoder": encoder.key}, data.artifacts)
+        return Run("embeddings", self.name, {"data": data.identity(reads), "encoder": encoder.key}, data.artifacts)
 
     def caption_indices(self, split: str) -> np.ndarray:
         """(N, K) index of the caption behind each of this system's embeddings (N, K, D) of `split`: every

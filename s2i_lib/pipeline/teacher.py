@@ -48,7 +48,7 @@ def teacher_sizes(data: PreparedData, teacher: str | None = None, crop: int | No
 def teacher_run(data: PreparedData, sizes: TeacherSizes, train_seed: int = TRAIN_SEED) -> Run:
     if sizes.teacher not in OPTIONS:
         raise ValueError(f"teacher must be one of {OPTIONS}, not {sizes.teacher!r}")
-    config = {"data": data.identity(), "network": NETWORK, "teacher": asdict(sizes)}
+    config = {"data": data.identity(("images",)), "network": NETWORK, "teacher": asdict(sizes)}
     if sizes.teacher == "finetuned":
         config["train_seed"] = train_seed
     else:

@@ -158,7 +158,7 @@ def transcribed_splits(data: PreparedData) -> tuple[str, ...]:
 
 
 def transcripts_run(data: PreparedData) -> Run:
-    return Run("transcripts", "asr", {"data": data.identity(), "recogniser": RECOGNISER,
+    return Run("transcripts", "asr", {"data": data.identity(("speech",)), "recogniser": RECOGNISER,
                                       "per_image": data.profile.encoder.asr_per_image,
                                       "splits": list(transcribed_splits(data))}, data.artifacts)
 
