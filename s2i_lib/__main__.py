@@ -190,10 +190,10 @@ def main(argv: list[str] | None = None) -> None:
 def named_errors() -> tuple[type[Exception], ...]:
     """The project's own errors, whose messages name the file and the fix: printed alone, not under a traceback."""
     from .audio import AudioError
-    from .checkpoint import CorruptFileError
+    from .checkpoint import CorruptFileError, DiskFullError
     from .data.errors import DataFormatError, DataRootError
     from .translate import NoTrainedRunError
-    return AudioError, CorruptFileError, DataFormatError, DataRootError, NoTrainedRunError
+    return AudioError, CorruptFileError, DiskFullError, DataFormatError, DataRootError, NoTrainedRunError
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     fix = "re-create or remove it"
     if not path.exists():
         raise AudioError(f"{path}: audio file not found")
+    if path.is_dir():
+        raise AudioError(f"{path}: a folder, not an audio file; pass one recording (wav, flac or ogg)")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: empty file (0 bytes); {fix}")
     problem = wav_header_problem(path)

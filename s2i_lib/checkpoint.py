@@ -8,10 +8,12 @@ that no longer run, and names the file and the fix when what it finds is damaged
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import pickle
 import random
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -23,13 +25,40 @@ class CorruptFileError(RuntimeError):
     """A checkpoint or cache file exists but cannot be read (truncated, empty, overwritten)."""
 
 
+class DiskFullError(OSError):
+    """A file could not be written because its disk is full; the message names it, the free space and the fix."""
+
+
+@contextlib.contextmanager
+def disk_space_for(path: Path, what: str = "file"):
+    """Turn a full disk while writing `path` (OSError ENOSPC, or torch's "PytorchStreamWriter failed writing")
+    into a `DiskFullError` that says what was being written where, what the disk has left and that a rerun
+    resumes; the partial temporary file is removed."""
+    try:
+        yield
+    except (OSError, RuntimeError) as e:
+        full = getattr(e, "errno", None) == errno.ENOSPC or "PytorchStreamWriter failed writing" in str(e)
+        if not full:
+            raise
+        partial = sum(t.stat().st_size for t in path.parent.glob(f".{path.name}.*.tmp"))
+        for tmp in path.parent.glob(f".{path.name}.{os.getpid()}.tmp"):
+            tmp.unlink(missing_ok=True)
+        free = shutil.disk_usage(path.parent).free
+        raise DiskFullError(errno.ENOSPC, f"the disk is full: {what} {path} could not be written ({free / 1e6:.0f} "
+                            f"MB free there, {partial / 1e6:.0f} MB of it written); free space, or set "
+                            "S2I_ARTIFACTS to a larger disk, and run again: the work resumes from what was "
+                            "saved") from None
+
+
 def save_checkpoint(path: str | Path, state: dict) -> None:
-    """`torch.save` to a temporary file in the same folder, then rename: a kill never leaves half a checkpoint."""
+    """`torch.save` to a temporary file in the same folder, then rename: a kill never leaves half a checkpoint,
+    and a full disk is a `DiskFullError` naming the file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with disk_space_for(path, "checkpoint"):
+        torch.save(state, tmp)
+        os.replace(tmp, path)
 
 
 def pid_alive(pid: int) -> bool:

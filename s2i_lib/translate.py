@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import soundfile
 import torch
 from PIL import Image
 from torch import Tensor
@@ -98,6 +99,9 @@ def embed_recording(encoder: LoadedSpeechEncoder, source: str | Path | np.ndarra
     if isinstance(source, (str, Path)):
         name = str(source)
         audio, rate = read_wav(source)
+        channels = soundfile.info(str(source)).channels
+        if channels > 1:
+            notes.append(f"{channels} channels mixed down to one (their mean)")
     else:
         if sample_rate is None:
             raise ValueError("an array needs its sample_rate")

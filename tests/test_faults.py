@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -305,3 +306,33 @@ def test_bad_seeds_are_one_line_errors(bad):
         prepare("birds", "smoke", seed=bad)
     run = subprocess.run(["make", "check-options", f"SEED={bad}"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert run.returncode == 2 and run.stderr.splitlines()[0] == f"SEED must be a non-negative integer, not '{bad}'"
+
+
+def test_a_full_disk_names_the_file_the_space_left_and_that_a_rerun_resumes(tmp_path, monkeypatch):
+    """Issue: a full disk gave `PytorchStreamWriter failed writing file data/54` (checkpoints) and a bare
+    `[Errno 28] No space left on device` (the data build), without a path."""
+    import errno
+
+    from s2i_lib import checkpoint
+    from s2i_lib.checkpoint import DiskFullError, save_checkpoint
+
+    def full(state, path):
+        Path(path).write_bytes(b"x" * 1000)                                   # part of it written
+        raise RuntimeError("[enforce fail at inline_container.cc:778] . PytorchStreamWriter failed writing file "
+                           "data/54: file write failed")
+    monkeypatch.setattr(checkpoint.torch, "save", full)
+    target = tmp_path / "run" / "last.pt"
+    with pytest.raises(DiskFullError, match=rf"checkpoint {target} could not be written \(\d+ MB free there, 0 MB "
+                                            r"of it written\); free space.*run again: the work resumes"):
+        save_checkpoint(target, {"weights": 1})
+    assert sorted(p.name for p in target.parent.iterdir()) == []              # no partial file left behind
+
+    from s2i_lib.data import builtin
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(builtin, "_write_item", no_space)
+    job = {"out_dir": str(tmp_path / "data"), "spec": SimpleNamespace(name="001.a", index=1), "j": 3, "kind": "birds"}
+    with pytest.raises(DiskFullError, match=r"built-in data item \(image, wavs, record\) .*birds_001_0003\.json "
+                                            r"could not be written"):
+        builtin._make_item(job)

@@ -92,7 +92,11 @@ def test_file_and_array_give_the_same_embedding_and_notes_say_what_was_done(runs
     stereo = tmp_path / "stereo_44k.flac"
     soundfile.write(stereo, tone(1.0, 44100, channels=2), 44100)
     heard = embed_recording(loaded, stereo)
-    assert heard.notes == ["resampled from 44100 Hz to 16000 Hz"] and abs(heard.seconds - 1.0) < 1e-3
+    assert heard.notes == ["2 channels mixed down to one (their mean)", "resampled from 44100 Hz to 16000 Hz"]
+    assert abs(heard.seconds - 1.0) < 1e-3
+    surround = tmp_path / "surround.wav"
+    soundfile.write(surround, tone(1.0, RATE, channels=6), RATE)                # 5.1: said, not silent
+    assert embed_recording(loaded, surround).notes == ["6 channels mixed down to one (their mean)"]
     ogg = tmp_path / "clip.ogg"
     soundfile.write(ogg, tone(1.0), RATE)
     assert embed_recording(loaded, ogg).embedding.shape == (DIM,)
@@ -178,6 +182,8 @@ def test_cli_prints_what_it_heard_and_bad_input_is_a_message_not_a_traceback(run
         main(["translate", str(silent), "--gan-run", str(runs["gan"]), "--out", str(tmp_path / "cli")])
     with pytest.raises(SystemExit, match="not a finished GAN run: run `make reproduce-table2`"):
         main(["translate", str(runs["wav"]), "--gan-run", str(tmp_path), "--out", str(tmp_path / "cli")])
+    with pytest.raises(SystemExit, match=rf"^translate: {tmp_path}: a folder, not an audio file; pass one recording"):
+        main(["translate", str(tmp_path), "--gan-run", str(runs["gan"]), "--out", str(tmp_path / "cli")])
 
 
 def test_latest_gan_of_the_training_seed_or_the_make_target(runs, tmp_path):

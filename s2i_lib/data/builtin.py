@@ -25,6 +25,7 @@ import torch
 from ..progress import tqdm
 
 from ..audio import write_wav
+from ..checkpoint import disk_space_for
 from ..config import DataSizes, get_profile
 from . import voices as tts
 from .captions import make_captions
@@ -56,7 +57,15 @@ def voice_weights(voices: list[tts.Voice]) -> np.ndarray:
 
 
 def _make_item(job: dict) -> dict:
-    """Render one image, write its captions' speech, and return (and write) its item record."""
+    """Render one image, write its captions' speech, and return (and write) its item record (a full disk is a
+    `DiskFullError` naming the item)."""
+    out, spec = Path(job["out_dir"]), job["spec"]
+    with disk_space_for(out / "items" / spec.name / f"{job['kind']}_{spec.index:03d}_{job['j']:04d}.json",
+                        "built-in data item (image, wavs, record)"):
+        return _write_item(job)
+
+
+def _write_item(job: dict) -> dict:
     out, spec, j, kind = Path(job["out_dir"]), job["spec"], job["j"], job["kind"]
     stem = f"{kind}_{spec.index:03d}_{j:04d}"
     item_path = out / "items" / spec.name / f"{stem}.json"

@@ -106,23 +106,23 @@ class Run:
     def done(self) -> bool:
         return (self.folder / "done.json").exists()
 
+    def _done_json(self) -> dict | None:
+        try:
+            return json.loads((self.folder / "done.json").read_text())
+        except FileNotFoundError:
+            return None
+
     @property
     def summary(self) -> dict | None:
         """What `done.json` says the finished run made (its `record` aside); None while it is unfinished."""
-        try:
-            done = json.loads((self.folder / "done.json").read_text())
-        except FileNotFoundError:
-            return None
-        return {k: v for k, v in done.items() if k != "record"}
+        done = self._done_json()
+        return None if done is None else {k: v for k, v in done.items() if k != "record"}
 
     @property
     def record(self) -> dict | None:
         """What `done.json` records of the training (`finish`); None when unfinished or finished before runs
         recorded it."""
-        try:
-            return json.loads((self.folder / "done.json").read_text()).get("record")
-        except FileNotFoundError:
-            return None
+        return (self._done_json() or {}).get("record")
 
     @contextlib.contextmanager
     def writing(self):
