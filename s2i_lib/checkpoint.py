@@ -43,7 +43,8 @@ def disk_space_for(path: Path, what: str = "file"):
         partial = sum(t.stat().st_size for t in path.parent.glob(f".{path.name}.*.tmp"))
         for tmp in path.parent.glob(f".{path.name}.{os.getpid()}.tmp"):
             tmp.unlink(missing_ok=True)
-        free = shutil.disk_usage(path.parent).free
+        existing = next(folder for folder in (path, *path.parents) if folder.exists())
+        free = shutil.disk_usage(existing).free
         raise DiskFullError(errno.ENOSPC, f"the disk is full: {what} {path} could not be written ({free / 1e6:.0f} "
                             f"MB free there, {partial / 1e6:.0f} MB of it written); free space, or set "
                             "S2I_ARTIFACTS to a larger disk, and run again: the work resumes from what was "
