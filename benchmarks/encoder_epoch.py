@@ -14,7 +14,6 @@ markdown table and writes results/encoder_epoch_benchmark.csv, replacing this ma
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 import tempfile
 import time
@@ -24,7 +23,8 @@ import torch
 from torch.utils.data import Dataset
 
 from s2i_lib.config import get_profile
-from s2i_lib.data import markdown_table, write_csv
+from s2i_lib.data import markdown_table
+from s2i_lib.data.summary import write_csv_replacing
 from s2i_lib.data.pairs import TextPairs
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.models.text_encoder import TextEncoder
@@ -100,10 +100,7 @@ def main() -> None:
     print(f"{machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"python {platform.python_version()}")
     print(markdown_table(rows))
-    if args.out.exists():                           # keep the other machines' rows
-        with open(args.out, newline="") as f:
-            rows = [r for r in csv.DictReader(f) if r.get("cpu") != machine()] + rows
-    write_csv(rows, args.out)
+    write_csv_replacing(rows, args.out)
     print(f"wrote {args.out}")
 
 

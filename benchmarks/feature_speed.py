@@ -16,7 +16,6 @@ table and writes results/feature_speed_benchmark.csv, replacing this machine's r
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import torch
 from s2i_lib.config import get_profile
 from s2i_lib.metrics.fid import FIDInception, fid_features
 from s2i_lib.models.teachers import load_teacher, teacher_features
+from s2i_lib.data.summary import write_csv_replacing
 from s2i_lib.report import machine
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "feature_speed_benchmark.csv"
@@ -77,14 +77,7 @@ def main() -> None:
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    others = []
-    if args.out.exists():
-        with open(args.out, newline="") as f:
-            others = [r for r in csv.DictReader(f) if r["cpu"] != machine()]
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(others + rows)
+    write_csv_replacing(rows, args.out)
     print(f"wrote {args.out}")
 
 

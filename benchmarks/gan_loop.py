@@ -14,7 +14,6 @@ writes results/gan_loop_benchmark.csv, replacing this machine's rows.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from s2i_lib.config import get_profile
 from s2i_lib.data.records import Record
 from s2i_lib.models.stackgan import Generator, make_discriminators
 from s2i_lib.pipeline.gan import gan_configs, gan_dataset
+from s2i_lib.data.summary import write_csv_replacing
 from s2i_lib.report import machine
 from s2i_lib.train.gan import Precision, recorded_train_seconds, train_gan
 
@@ -88,14 +88,7 @@ def main() -> None:
            "bare step s (median)": round(median, 4), "loop / best step": round(best / loop_s, 3),
            "loop / median step": round(median / loop_s, 3)}
     print("| " + " | ".join(row) + " |\n|" + "---|" * len(row) + "\n| " + " | ".join(map(str, row.values())) + " |")
-    others = []
-    if args.out.exists():
-        with open(args.out, newline="") as f:
-            others = [r for r in csv.DictReader(f) if (r["cpu"], r["profile"]) != (row["cpu"], row["profile"])]
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerows(others + [row])
+    write_csv_replacing([row], args.out, same=("cpu", "profile"))
     print(f"wrote {args.out}")
 
 

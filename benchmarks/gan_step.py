@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import time
 from pathlib import Path
 
 import torch
 
 from s2i_lib.config import get_profile
+from s2i_lib.data.summary import write_csv_replacing
 from s2i_lib.report import machine
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.gan import Precision, ema_update, train_step
@@ -121,14 +121,7 @@ def main() -> None:
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    others = []
-    if args.out.exists():
-        with open(args.out, newline="") as f:
-            others = [r for r in csv.DictReader(f) if r.get("cpu") != machine()]
-    with open(args.out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(others + rows)
+    write_csv_replacing(rows, args.out)
     print(f"wrote {args.out}")
 
 

@@ -30,6 +30,15 @@ def write_csv(rows: list[dict], path: str | Path) -> None:
         writer.writerows(rows)
 
 
+def write_csv_replacing(rows: list[dict], path: str | Path, same: tuple[str, ...] = ("cpu",)) -> None:
+    """`write_csv` of the rows already in `path` that no new row matches on the columns `same` (a benchmark's other
+    machines), then `rows`: one file holds every machine's figures, each machine's replaced by its newest run."""
+    path = Path(path)
+    new = {tuple(str(r[k]) for k in same) for r in rows}
+    kept = [r for r in read_csv(path) if tuple(r.get(k) for k in same) not in new] if path.exists() else []
+    write_csv(kept + rows, path)
+
+
 def read_csv(path: str | Path) -> list[dict]:
     """The rows of a CSV file written by `write_csv` (values as text)."""
     with open(path, newline="") as f:
