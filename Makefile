@@ -5,8 +5,10 @@
 #   make figures               (Figures 3 and 5, training curves)  make reproduce         (every table and figure)
 #   make test                  (unit tests + nbval replay of the notebooks at the smoke profile)
 # Options: DATASET=birds|flowers|cub|oxford|places  PROFILE=smoke|default|paper  DATA_ROOT=/path  SEED=0 (data)
-#          TRAIN_SEED=1234 (training)  SEEDS="1 2" (Table II: more GAN training seeds, mean and spread)
-#          SEED_SYSTEMS="tsl two_stage" (only these systems get SEEDS; default all)
+#          TRAIN_SEED=1234 (training)  TRAIN_SEEDS="1234 1235 1236" (Table II: every system's chain per seed,
+#          each seed's files in results/<dataset>/<profile>/seeds/<seed>/, the table combined over every seed there)
+#          SEEDS="1 2" (more GANs per training seed)  SEED_SYSTEMS="tsl two_stage" (only these get SEEDS)
+#   make combine-table2        (Table II from the committed seeds alone: trains nothing)
 # Every run is keyed by these and the stages' settings (s2i_lib/stages/runs.py): `make runs` lists them.
 
 DATASET ?= birds
@@ -14,6 +16,7 @@ PROFILE ?= default
 DATA_ROOT ?=
 SEED ?= 0
 TRAIN_SEED ?= 1234
+TRAIN_SEEDS ?= $(TRAIN_SEED)
 SEEDS ?=
 SEED_SYSTEMS ?=
 PYTHON ?= python3
@@ -28,7 +31,7 @@ PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p 
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup check-options data runs reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
+.PHONY: setup check-options data runs combine-table2 reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -48,8 +51,9 @@ check-options:
 	    echo "DATASET must be one of birds flowers cub oxford places, not '$(DATASET)'" >&2; exit 2;; esac
 	@for v in "SEED=$(SEED)" "TRAIN_SEED=$(TRAIN_SEED)"; do case "$${v#*=}" in \
 	    ''|*[!0-9]*) echo "$${v%%=*} must be a non-negative integer, not '$${v#*=}'" >&2; exit 2;; esac; done
-	@for s in $$(echo "$(SEEDS)" | tr ',' ' '); do case "$$s" in *[!0-9]*) \
-	    echo "SEEDS must be non-negative integers separated by spaces, not '$(SEEDS)'" >&2; exit 2;; esac; done
+	@for v in SEEDS="$(SEEDS)" TRAIN_SEEDS="$(TRAIN_SEEDS)"; do for s in $$(echo "$${v#*=}" | tr ',' ' '); do \
+	    case "$$s" in *[!0-9]*) echo "$${v%%=*} must be non-negative integers separated by spaces, not" \
+	    "'$${v#*=}'" >&2; exit 2;; esac; done; done
 	@for s in $$(echo "$(SEED_SYSTEMS)" | tr ',' ' '); do case "$$s" in tsl|classifier|text|two_stage) ;; *) \
 	    echo "SEED_SYSTEMS must name systems among tsl classifier text two_stage, not '$$s'" >&2; exit 2;; esac; done
 
@@ -69,8 +73,12 @@ reproduce-table2: setup check-options
 	@for nb in $(filter-out 03_table2,$(NOTEBOOKS)); do echo "== $$nb ($$(date +%H:%M:%S))"; \
 	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$$nb.ipynb || exit 1; done
 	@echo "== 03_table2 ($$(date +%H:%M:%S))"
-	$(PAPERMILL) -p gan_seeds "$(SEEDS)" -p seed_systems "$(SEED_SYSTEMS)" notebooks/03_table2.ipynb $(EXECUTED)/03_table2.ipynb
-	@echo "reproduce-table2: executed notebooks, table2.md, table2.csv and table2_grid.png in $(EXECUTED)/"
+	$(PAPERMILL) -p train_seeds "$(TRAIN_SEEDS)" -p gan_seeds "$(SEEDS)" -p seed_systems "$(SEED_SYSTEMS)" \
+	    notebooks/03_table2.ipynb $(EXECUTED)/03_table2.ipynb
+	@echo "reproduce-table2: executed notebooks, seeds/<seed>/, table2.md, table2.csv, table2_grid.png in $(EXECUTED)/"
+
+combine-table2: setup check-options
+	$(PY) -m s2i_lib combine --dataset $(DATASET) --profile $(PROFILE)
 
 # Table III: on Places audio captions (DATASET=places DATA_ROOT=...) the paper's experiment (04_table3_places); on
 # the built-in data set the offline stand-in (04_table3_standin: held-out voices in noise and reverberation, not

@@ -4,6 +4,7 @@
     python -m s2i_lib encoders --dataset birds --profile default           teacher, the four systems' encoders
     python -m s2i_lib gan      --dataset birds --profile default --system tsl
     python -m s2i_lib runs     --dataset birds --profile default           list the keyed runs that exist
+    python -m s2i_lib combine  --dataset birds --profile default           Table II from the committed seeds
     python -m s2i_lib translate my_recording.wav                           your speech through the trained TSL
                                                                            encoder and its GAN (after
                                                                            `make reproduce-table2`)
@@ -63,14 +64,12 @@ def run_data(args) -> None:
 
 def run_encoders(args) -> None:
     from .data.prepare import prepare
-    from .pipeline.systems import build_system
-    from .pipeline.teacher import teacher_stage
-    device = default_device(args.device)
+    from .pipeline.systems import build_systems
     data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
-    teacher = teacher_stage(data, args.teacher, train_seed=args.train_seed, device=device)
-    for system in args.systems or list(SYSTEMS):
-        built = build_system(data, system, teacher, train_seed=args.train_seed, device=device)
-        print(f"{system}: embeddings {tuple(built.embeddings['test'].shape)} in {built.run.folder}")
+    built = build_systems(data, args.train_seed, tuple(args.systems or SYSTEMS), args.teacher,
+                          default_device(args.device))
+    for system, embeddings in built.items():
+        print(f"{system}: embeddings {tuple(embeddings.embeddings['test'].shape)} in {embeddings.run.folder}")
 
 
 def run_gan(args) -> None:
@@ -110,6 +109,14 @@ def run_runs(args) -> None:
     from .data.prepare import data_artifacts
     from .pipeline.runs import runs_table
     print(runs_table(data_artifacts(args.dataset, args.profile, args.seed)))
+
+
+def run_combine(args) -> None:
+    from .config import results_dir, shown
+    from .study import combine_table2
+    table = combine_table2(args.dataset, args.profile)
+    paths = table.write(results_dir(args.dataset, args.profile))
+    print(f"Table II over training seeds {table.details['training seeds']}: {', '.join(shown(p) for p in paths)}")
 
 
 def run_translate(args) -> None:
@@ -167,6 +174,10 @@ def main(argv: list[str] | None = None) -> None:
     p = stages.add_parser("runs", help="list the keyed runs of a data set, profile and seed")
     add_data_args(p)
     p.set_defaults(run=run_runs)
+    p = stages.add_parser("combine", help="Table II from every committed training seed's files (trains nothing)")
+    p.add_argument("--dataset", default="birds", choices=BUILTIN_DATASETS + REAL_DATASETS)
+    p.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    p.set_defaults(run=run_combine)
     p = stages.add_parser("translate", help="a recording -> images, through a trained speech encoder and its GAN")
     p.add_argument("audio", help="an audio file (wav, flac, ogg; any sample rate; mono or stereo)")
     add_data_args(p)

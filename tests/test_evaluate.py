@@ -15,11 +15,10 @@ from s2i_lib.config import get_profile
 from s2i_lib.data.content import PARTS
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.metrics.fid import fid_by_singular_values, fid_from_features
-from s2i_lib.metrics.uncertainty import (HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error,
-                                         read_claim, read_comparable)
+from s2i_lib.metrics.uncertainty import HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error, read_claim
 from s2i_lib.pipeline import evaluate
 from s2i_lib.pipeline.runs import Run
-from s2i_lib.pipeline.systems import System
+from s2i_lib.pipeline.systems import System, transcribed_captions
 from test_dataset import make_records
 
 
@@ -30,8 +29,6 @@ def test_claims_read_against_twice_the_combined_error():
     assert read_claim(Estimate(14, 1), Estimate(10, 1), lower_is_better=True) == NOT_HELD
     assert read_claim(Estimate(0.5, 0.01), Estimate(0.4, 0.01), lower_is_better=False) == HELD
     assert read_claim(Estimate(0.4, 0.01), Estimate(0.5, 0.01), lower_is_better=False) == NOT_HELD
-    assert read_comparable(Estimate(10, 1), Estimate(12, 1)) == HELD
-    assert read_comparable(Estimate(10, 1), Estimate(14, 1)) == NOT_HELD
 
 
 def test_bootstrap_agrees_with_the_standard_error_of_a_mean():
@@ -110,7 +107,7 @@ class MeanColour(nn.Module):
 def test_evaluation_measures_are_keyed_reused_and_recomputed_when_damaged(fixture_gan, monkeypatch):
     data, gan = fixture_gan
     measures = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False)
-    assert set(measures) == {"FID", "KID", "FID shuffled", "KID shuffled", "score", "R-precision",
+    assert set(measures) == {"FID", "KID", "FID shuffled", "KID shuffled", "score", "score shuffled", "R-precision",
                              "R-precision shuffled"}                         # not built in: no attributes
     assert measures["FID"].value > 0 and measures["FID"].error > 0 and np.isfinite(measures["KID"].value)
     assert measures["R-precision"].value == 1.0 and measures["R-precision shuffled"].value < 0.5
@@ -127,6 +124,37 @@ def test_evaluation_measures_are_keyed_reused_and_recomputed_when_damaged(fixtur
     assert set(plain) == {"FID", "KID", "score", "R-precision"} and plain["FID"] == measures["FID"]   # its own run
 
 
+def test_every_system_is_evaluated_on_the_same_utterance_two_stage_through_its_transcript(fixture_gan):
+    data, gan = fixture_gan
+    numbers = evaluate.evaluation_captions(data, seed=0)
+    heard = transcribed_captions(data, "test")                 # smoke: one transcribed caption per image
+    assert numbers.shape == (len(data.records["test"]), 1) and (numbers == heard).all()
+    assert (evaluate.evaluation_captions(data, seed=1) == numbers).all()      # nothing else to draw from
+    two_stage = System(data, "two_stage", gan.system.teacher)
+    assert (two_stage.caption_indices("test") == heard).all()
+    embeddings = gan.embeddings.embeddings["test"]
+    _, ours = evaluate.evaluation_conditions(data, gan, 0)
+    assert torch.equal(ours[:, 0], embeddings[torch.arange(len(numbers)), torch.as_tensor(numbers[:, 0])])
+    transcribed = SimpleNamespace(system=two_stage, embeddings=SimpleNamespace(embeddings={"test": embeddings[:, :1]}))
+    same, theirs = evaluate.evaluation_conditions(data, transcribed, 0)
+    assert (same == numbers).all() and torch.equal(theirs, embeddings[:, :1])   # their only column: that utterance
+
+
+def test_attribute_accuracy_pools_every_caption_of_an_image(fixture_gan, monkeypatch):
+    data, _ = fixture_gan
+    targets = [[{"crown": "red"}, {"crown": "red", "wing": "blue"}, {}] for _ in data.records["test"]]
+    monkeypatch.setattr(evaluate, "spoken_targets", lambda data, split: targets)
+    # a "scorer" that reads every spoken attribute right in a bright image and wrong in a dark one
+    monkeypatch.setattr(evaluate, "spoken_attribute_hits", lambda scorer, images, said: [
+        {name: bool(image.mean() > 0) for name in spoken} for image, spoken in zip(images, said)])
+    n = len(data.records["test"])
+    images = torch.zeros(n, 2, 1, 3, 4, 4, dtype=torch.uint8)
+    images[:, 1] = 255                                          # caption 1 of every image bright, caption 0 dark
+    estimate = evaluate.attribute_estimate(data, None, images, np.tile([0, 1], (n, 1)), seed=0)
+    assert estimate.value == pytest.approx(2 / 3)               # per image: crown wrong; crown, wing right
+    assert estimate.error == 0                                  # every image alike: no spread to resample
+
+
 def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):
     data, gan = fixture_gan
     pixels = evaluate.real_test_images(data, 8)
@@ -136,43 +164,55 @@ def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):
     generated = evaluate.evaluate_gan(data, gan, FlatGenerator(), seed=0, progress=False)
     assert floor["FID"].value < generated["FID"].value and floor["KID"].value < generated["KID"].value   # a floor
     assert set(floor) == {"FID", "KID", "score", "R-precision", "score classifier accuracy"}
+    assert math.isnan(floor["score"].value)          # 1 or 2 test images per class: none held out from the judge
     assert 0 <= floor["R-precision"].value <= 1
 
 
-def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_against_errors():
-    from s2i_lib.study.table2 import claim_rows, table2_rows
+def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_on_paired_seeds():
+    from s2i_lib.report import SeedResults, combine
+    from s2i_lib.study.table2 import claim_rows, seed_measures, table2_rows
 
     def m(fid, fid_se, acc):
         return {"FID": Estimate(fid, fid_se), "KID": Estimate(0.01, 0.001), "attributes matched": Estimate(acc, 0.01),
-                "score": Estimate(2.0, 0.05), "R-precision": Estimate(0.2, 0.01),
+                "score": Estimate(2.0, 0.05), "R-precision": Estimate(0.2, 0.01), "score shuffled": Estimate(1.9, 0.05),
                 "FID shuffled": Estimate(fid + 1, fid_se), "KID shuffled": Estimate(0.011, 0.001),
+                "R-precision shuffled": Estimate(0.02, 0.01),
                 "attributes shuffled": Estimate(0.18, 0.01), "attributes real": Estimate(0.99, 0.003)}
     measures = {"tsl": m(50.0, 1.0, 0.30), "two_stage": m(60.0, 1.0, 0.20), "classifier": m(51.0, 1.0, 0.29),
-                "text": m(45.0, 1.0, 0.35)}
-    seeds = {"tsl": [1234, 1], "two_stage": [1234, 1], "classifier": [1234], "text": [1234]}
-    rows = table2_rows("birds", measures, {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.0005)}, seeds)
+                "text": m(35.0, 1.0, 0.35)}
+    real = {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.0005), "score": Estimate(9.0, 0.4),
+            "R-precision": Estimate(0.3, 0.01), "score classifier accuracy": Estimate(0.7, float("nan"))}
+    one = seed_measures(measures, real)
+    assert one["tsl shuffled"]["attributes matched"] == Estimate(0.18, 0.01)      # from "attributes shuffled"
+    assert one["tsl shuffled"]["score"] == Estimate(1.9, 0.05) and "FID shuffled" not in one["tsl shuffled"]
+    assert one["real"]["attributes matched"] == Estimate(0.99, 0.003)
+    assert one["real"]["score judge accuracy"].value == 0.7
+    seeds = {1234: SeedResults(1234, one, {})}
+    rows = table2_rows("birds", combine(seeds))
     ours = next(r for r in rows if r["system"].startswith("ours: "))
-    assert ours["GAN seeds"] == "1234, 1" and rows[1]["GAN seeds"] == "1234"     # rows[1]: classifier-based
-    assert ours["FID"] == "50.00 ± 1.00" and ours["KID x 1000"] == "10.00 ± 1.00"
-    assert ours["in-domain score (not IS)"] == "2.00 ± 0.05" and ours["R-precision (R = 100)"] == "0.200 ± 0.010"
+    assert ours["training seeds"] == 1 and ours["FID"] == "50.00 [eval ± 1.00]"      # one seed: no spread
+    assert ours["KID x 1000"] == "10.00 [eval ± 1.00]" and ours["score judge's held-out accuracy"] == ""
     assert ours["paper FID (cited)"] == "18.37" and ours["paper IS (cited)"] == "4.09 ± 0.04"   # CUB-200's row
     control = next(r for r in rows if "shuffled" in r["system"])
-    assert control["spoken-attribute acc"] == "0.180 ± 0.010" and control["paper FID (cited)"] == ""
-    assert control["GAN seeds"] == "1234, 1"                                  # ours' generators, shuffled
-    real = next(r for r in rows if r["system"].startswith("real"))
-    assert real["FID"] == "5.00 ± 0.50" and real["spoken-attribute acc"] == "0.990 ± 0.003"
-    assert real["GAN seeds"] == ""
-    assert control["in-domain score (not IS)"] == ""                          # not measured on shuffled images
+    assert control["spoken-attribute acc"] == "0.180 [eval ± 0.010]" and control["paper FID (cited)"] == ""
+    real_row = next(r for r in rows if r["system"].startswith("real"))
+    assert real_row["FID"] == "5.00 [eval ± 0.50]" and real_row["spoken-attribute acc"] == "0.990 [eval ± 0.003]"
+    assert real_row["score judge's held-out accuracy"] == "0.700"                   # one number, no error
     assert next(r for r in rows if "StackGAN-v1" in r["system"])["paper FID (cited)"] == "51.89"
-    assert table2_rows("places", measures, {})[0]["paper FID (cited)"] == ""   # Table III's, not Table II's
-    readings = {(r["claim"], r["measure"]): r["reading"] for r in claim_rows(measures)}
-    assert readings[("one-stage (ours) beats two-stage", "FID")] == "held"                # 10 > 2 x 1.41
-    assert readings[("one-stage (ours) beats two-stage", "attributes matched")] == "held"
-    assert readings[("teacher-student beats classifier-based", "FID")] == "within noise"  # 1 < 2.83
-    assert readings[("ours is comparable to text-to-image", "FID")] == "not held"         # 5 > 2.83
-    assert readings[("ours is comparable to text-to-image", "KID")] == "held"
-    assert readings[("ours is comparable to text-to-image", "R-precision")] == "held"      # equal
-    assert claim_rows({"tsl": measures["tsl"]}) == []
+    assert table2_rows("places", combine(seeds))[0]["paper FID (cited)"] == ""   # Table III's, not Table II's
+    readings = {(r["claim"], r["measure"]): r["reading"] for r in claim_rows(seeds)}
+    one_seed = " (provisional: 1 seed)"
+    assert readings[("one-stage (ours) beats two-stage", "FID")] == "held" + one_seed              # 10 > 2 x 1.41
+    assert readings[("one-stage (ours) beats two-stage", "spoken-attribute acc")] == "held" + one_seed
+    assert readings[("teacher-student beats classifier-based", "FID")] == "within noise" + one_seed  # 1 < 2.83
+    # comparable: FID range |5 - 51| = 46, margin 4.6; the 90% interval 15 ± 1.645 x 1.41 lies above it
+    assert readings[("ours is comparable to text-to-image", "FID")] == "not equivalent" + one_seed
+    # attributes: range 0.99 - 0.18, margin 0.081; -0.05 ± 0.023 inside
+    assert readings[("ours is comparable to text-to-image", "spoken-attribute acc")] == "equivalent" + one_seed
+    # KID: range 0.011, margin 0.0011; 0 ± 0.0023 neither inside nor outside
+    assert readings[("ours is comparable to text-to-image", "KID x 1000")] == "undetermined" + one_seed
+    alone = {1234: SeedResults(1234, {"tsl": one["tsl"]}, {})}
+    assert claim_rows(alone) == []
 
 
 def test_seeds_average_with_the_larger_of_between_seed_and_propagated_error():

@@ -215,7 +215,8 @@ def test_places_table_cites_table_iii_and_reads_its_claims():
         return {"FID": Estimate(fid, 1.0), "KID": Estimate(0.1, 0.01), "R-precision": Estimate(0.1, 0.01),
                 "score": Estimate(2.0, 0.1), "FID shuffled": Estimate(fid + 1, 1.0)}
     measures = {"two_stage": m(60.0), "classifier": m(200.0), "tsl": m(80.0)}
-    rows = table3_rows(measures, {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.001)})
+    rows = table3_rows(measures, {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.001)}, 1234)
+    assert rows[2]["FID"] == "80.00 [eval ± 1.00]" and rows[2]["training seeds"] == 1
     cited = {r["system"].split(":")[0].split(" (")[0]: r[PAPER_COLUMN] for r in rows}
     assert cited["ours"] == "83.06" and cited["two-stage"] == "64.59" and cited["classifier-based speech encoder"] == "232.39"
     assert not any("StackGAN" in r["system"] for r in rows) and not any("paper IS (cited)" in r for r in rows)

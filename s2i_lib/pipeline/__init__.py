@@ -3,7 +3,8 @@
 - `teacher_stage`: the teacher's view features of both splits; `teacher_probe` compares the options on
   validation classes;
 - `System`: one system of one request (its embeddings run, the GAN it feeds, the caption behind each embedding);
-  `build_system` trains its encoder and exports its caption embeddings, `System.load` finds them again;
+  `build_system` trains its encoder and exports its caption embeddings (`build_systems`: one training seed's),
+  `System.load` finds them again;
   `transcripts_stage` / `wer_by_voice` for the two-stage system; `initial_gradient_balance`;
 - `gan_run`, `train_gan_run`, `trained_generator`, `generate` and `generate_test_images`; `attribute_scorer`,
   `condition_following`, `spoken_targets` for the built-in data set;
@@ -23,7 +24,7 @@ from .gan import (attribute_scorer, condition_following, gan_run, generate_test_
                   train_gan_run, trained_generator)
 from .measure import SystemResult, measure_all, measure_system
 from .runs import list_runs, runs_table
-from .systems import SYSTEMS, System, build_system
+from .systems import SYSTEMS, System, build_system, build_systems
 from .teacher import teacher_probe, teacher_stage
 from .transcripts import transcripts_stage, wer_by_voice
 
@@ -32,5 +33,5 @@ __all__ = ["generate", "LOSS_VARIANTS", "gradient_rows", "test_retrieval", "trai
            "gradient_balance", "initial_gradient_balance", "evaluate_gan", "real_reference", "real_test_images",
            "attribute_scorer", "condition_following", "gan_run", "generate_test_images", "spoken_targets",
            "train_gan_run", "trained_generator", "SystemResult", "measure_all", "measure_system", "list_runs",
-           "runs_table", "SYSTEMS", "System", "build_system", "teacher_probe", "teacher_stage", "transcripts_stage",
+           "runs_table", "SYSTEMS", "System", "build_system", "build_systems", "teacher_probe", "teacher_stage", "transcripts_stage",
            "wer_by_voice"]

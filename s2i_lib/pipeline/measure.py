@@ -39,7 +39,7 @@ def measure_system(data: PreparedData, system: str, *, gan_seed: int, encoder_se
     netG, train_s = trained_generator(gan, device)
     start = time.time()
     control = system == "tsl" if shuffled_control is None else shuffled_control
-    measures = evaluate_gan(data, gan, netG, seed=seed, train_seed=encoder_seed, device=device, progress=progress,
+    measures = evaluate_gan(data, gan, netG, seed=seed, device=device, progress=progress,
                             shuffled_control=control)
     return SystemResult(system, gan_seed, gan, netG, measures, train_s, time.time() - start, trained_precision(gan))
 

@@ -27,7 +27,7 @@ from ..data.records import Record
 from ..losses.tsl import TSLConfig
 from .encoders import TrainedEncoder, embed_speech, embed_texts, encoder_run, train_speech_encoder, train_text_encoder
 from .runs import Run
-from .teacher import TeacherFeatures, teacher_run, teacher_sizes
+from .teacher import TeacherFeatures, teacher_run, teacher_sizes, teacher_stage
 from .transcripts import (Transcripts, by_image, caption_subset, transcribed_splits, transcripts_run,
                           transcripts_stage, two_stage_reading)
 
@@ -40,6 +40,13 @@ def check_system(system: str) -> str:
     if system not in SYSTEMS:
         raise ValueError(f"unknown system {system!r}; choose one of {', '.join(SYSTEMS)}")
     return system
+
+
+def transcribed_captions(data: PreparedData, split: str) -> np.ndarray:
+    """(N, a) the caption numbers per image of `split` that the recogniser transcribes (`caption_subset`)."""
+    records = data.records[split]
+    return np.array(by_image(caption_subset(records, data.profile.encoder.asr_per_image, seed=data.seed),
+                             len(records)))
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,9 @@ class System:
     def caption_indices(self, split: str) -> np.ndarray:
         """(N, K) index of the caption behind each of this system's embeddings (N, K, D) of `split`: every
         caption in order, or for two-stage the transcribed ones (`transcripts.caption_subset`)."""
-        records = self.data.records[split]
         if self.name == "two_stage" and split in transcribed_splits(self.data):
-            pairs = caption_subset(records, self.data.profile.encoder.asr_per_image, seed=self.data.seed)
-            return np.array(by_image(pairs, len(records)))
+            return transcribed_captions(self.data, split)
+        records = self.data.records[split]
         return np.tile(np.arange(len(records[0].wavs)), (len(records), 1))
 
     def finished_run(self) -> Run:
@@ -204,3 +210,12 @@ def build_system(data: PreparedData, system: str, teacher: TeacherFeatures, tsl:
         return embeddings
     embeddings = request.run.made(export, lambda made: {split: list(e.shape) for split, e in made.items()})
     return SystemEmbeddings(system, request.run, {**shared, **embeddings}, encoder)
+
+
+def build_systems(data: PreparedData, train_seed: int = TRAIN_SEED, systems: tuple[str, ...] = tuple(SYSTEMS),
+                  teacher: str | None = None, device: str = "cpu", progress: bool = True) -> dict[str, SystemEmbeddings]:
+    """One training seed's encoders: the teacher features (option `teacher`, default the profile's), then each of
+    `systems`' encoder and embeddings trained (or reused) with `train_seed`."""
+    features = teacher_stage(data, teacher, train_seed=train_seed, device=device, progress=progress)
+    return {s: build_system(data, check_system(s), features, train_seed=train_seed, device=device, progress=progress)
+            for s in systems}

@@ -1,14 +1,19 @@
-"""The one reader of the paper's comparative claims (`metrics.uncertainty.read_claim` / `read_comparable`).
+"""The one reader of the paper's comparative claims (`metrics.uncertainty`, docs/statistics.md).
 
-Every table's claims are rows of `read_claims`: a claim, the two sides' measures, the measures it is read on
-(their direction from `report.measures`), and how the table lays out the compared values.
+A table measured over training seeds reads its claims with `read_seed_claims`: on the paired differences per
+seed, "beats" by its 95% interval and "is comparable to" by two one-sided tests against a margin declared as a
+share of the measure's judge range (the real images' value, its ceiling, to a generator that ignores its
+condition, its floor); a reading on fewer than three seeds says it is provisional. A table of one training
+reads them with `read_claims` (the two sides' evaluation errors only).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
-from ..metrics.uncertainty import Estimate, read_claim, read_comparable
+from ..metrics.uncertainty import Estimate, read_beats, read_claim, read_equivalence
 from .measures import Measure
+from .seeds import SeedResults, paired
 
 Layout = Callable[[Estimate, Estimate], dict[str, str]]
 
@@ -22,16 +27,40 @@ def versus(label: str = "") -> Layout:
 
 
 def read_claims(claim: str, a: dict[str, Estimate], b: dict[str, Estimate], measures: Iterable[Measure],
-                layout: Layout = versus(), before: dict[str, str] | None = None,
-                comparable: bool = False) -> list[dict]:
-    """One row per measure both sides have: "a is better than b" (or, `comparable`, "a is comparable to b")
-    read as held / not held / within noise. Columns: claim, `before` (e.g. the condition), measure, the
-    `layout` of the two estimates, reading."""
+                layout: Layout = versus(), before: dict[str, str] | None = None) -> list[dict]:
+    """One row per measure both sides have: "a is better than b" on one training, read as held / not held /
+    within noise. Columns: claim, `before` (e.g. the condition), measure, the `layout` of the two estimates,
+    reading."""
+    return [{"claim": claim, **(before or {}), "measure": m.name, **layout(a[m.name], b[m.name]),
+             "reading": read_claim(a[m.name], b[m.name], m.lower_is_better)}
+            for m in measures if m.name in a and m.name in b]
+
+
+def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, measures: Iterable[Measure],
+                     ranges: dict[str, tuple[float, float]], margin_share: float | None = None) -> list[dict]:
+    """One row per measure rows `a` and `b` share in some seed: "a beats b", or with `margin_share` "a is
+    comparable to b" with the margin `margin_share` x |ceiling - floor| of that measure's judge range
+    (`ranges`: measure -> (ceiling, floor), over seeds). Columns: claim, measure, the paired difference
+    a - b over seeds, seeds, the judge's range, the difference as a share of it, the margin, reading."""
     rows = []
     for m in measures:
-        if m.name not in a or m.name not in b:
+        differences = paired(seeds, a, b, m.name)
+        if differences is None:
             continue
-        x, y = a[m.name], b[m.name]
-        reading = read_comparable(x, y) if comparable else read_claim(x, y, m.lower_is_better)
-        rows.append({"claim": claim, **(before or {}), "measure": m.name, **layout(x, y), "reading": reading})
+        ceiling, floor = ranges.get(m.name, (math.nan, math.nan))
+        span = abs(ceiling - floor)
+        if margin_share is None:
+            margin, reading = "", read_beats(differences, m.lower_is_better)
+        elif span > 0:
+            margin, reading = f"± {m.scale * margin_share * span:.{m.digits}f}", read_equivalence(
+                differences, margin_share * span)
+        else:
+            margin, reading = "none: no judge range", "undetermined"
+        if differences.provisional:
+            reading += f" (provisional: {differences.n} seed{'s' * (differences.n > 1)})"
+        judged = "" if math.isnan(span) else f"{m.scale * ceiling:.{m.digits}f} -> {m.scale * floor:.{m.digits}f}"
+        rows.append({"claim": claim, "measure": m.heading, "difference (a - b)": m.shown_seeds(differences),
+                     "seeds": differences.n, "judge's range (ceiling -> floor)": judged,
+                     "difference / range": f"{differences.mean / span:+.2f}" if span > 0 else "",
+                     "equivalence margin": margin, "reading": reading})
     return rows

@@ -6,9 +6,10 @@ attribute accuracy), an encoder's unseen-class retrieval (Table IV), the stand-i
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from ..metrics.uncertainty import Estimate
+from ..metrics.uncertainty import Estimate, OverSeeds
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,22 @@ class Measure:
         """The table cell of `estimate` ("" when the row has no such measure)."""
         if estimate is None:
             return ""
+        if math.isnan(estimate.value):
+            return "n/a"
         value, error = self.scale * estimate.value, self.scale * estimate.error
         return f"{value:.{self.digits}f} ± {error:.{self.digits}f}"
+
+    def shown_seeds(self, values: OverSeeds | None) -> str:
+        """A cell combined over training seeds: "mean ± between-seed s.e. [eval ± noise]", or for one seed
+        "value [eval ± noise]" (the evaluation noise of the mean: `OverSeeds.noise`; none for a number without
+        an error)."""
+        if values is None:
+            return ""
+        if math.isnan(values.mean):
+            return "n/a"
+        d, mean, noise = self.digits, self.scale * values.mean, self.scale * values.noise
+        spread = "" if math.isnan(values.spread) else f" ± {self.scale * values.spread:.{d}f}"
+        return f"{mean:.{d}f}{spread}" + ("" if math.isnan(noise) else f" [eval ± {noise:.{d}f}]")
 
 
 GAN_MEASURES = (Measure("FID", True, 2), Measure("KID", True, 2, 1000, "KID x 1000"),
@@ -54,7 +69,3 @@ def cells(values: dict[str, Estimate], measures: tuple[Measure, ...], renamed: d
     renamed = renamed or {}
     return {m.heading: m.shown(values.get(renamed.get(m.name, m.name))) for m in measures}
 
-
-def suffixed(suffix: str, attributes: str) -> dict[str, str]:
-    """`cells`' renaming for a GAN row read from `<measure><suffix>` keys, spoken attributes from `attributes`."""
-    return {m.name: attributes if m.name == "attributes matched" else f"{m.name}{suffix}" for m in GAN_MEASURES}

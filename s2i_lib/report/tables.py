@@ -46,7 +46,8 @@ def write_table(folder: Path, stem: str, heading: str, rows: list[dict], claims:
 @dataclass
 class Table:
     """One table as measured: the results files' `stem`, its heading, rows, the paper's claims read on them and
-    the run details; `write` adds the machine and versions and writes them (`write_table`)."""
+    the run details; `write` adds the machine and versions that wrote it (a table combined over seeds lists each
+    seed's own in its details) and writes them (`write_table`)."""
     stem: str
     heading: str
     rows: list[dict]
@@ -55,4 +56,4 @@ class Table:
 
     def write(self, folder: Path) -> list[Path]:
         return write_table(folder, self.stem, self.heading, self.rows, self.claims,
-                           {**self.details, "machine": machine(), "versions": versions()})
+                           {**self.details, "written on": machine(), "versions": versions()})

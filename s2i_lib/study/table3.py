@@ -11,11 +11,10 @@ from ..data.prepare import PreparedData
 from ..metrics.uncertainty import Estimate
 from ..pipeline.evaluate import real_reference
 from ..pipeline.measure import measure_all
-from ..pipeline.systems import build_system
-from ..pipeline.teacher import teacher_stage
-from ..report import GAN_MEASURES, Table, cited_table3, measure, read_claims
+from ..pipeline.systems import build_systems
+from ..report import GAN_MEASURES, SeedResults, Table, cited_table3, combine, measure, read_claims
 from .measured import Measured, gan_times
-from .table2 import SYSTEM_LABELS, table2_rows
+from .table2 import SYSTEM_LABELS, seed_measures, table2_rows
 
 TABLE3_SYSTEMS = ("two_stage", "classifier", "tsl")
 PAPER_COLUMN = "paper FID (cited, Places-Subset)"
@@ -23,13 +22,13 @@ CLAIMS = (("ours beats classifier-based", "tsl", "classifier"), ("two-stage beat
 CLAIM_MEASURES = tuple(measure(name, GAN_MEASURES) for name in ("FID", "KID", "R-precision"))
 
 
-def table3_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate],
-                seeds: dict[str, list[int]] | None = None) -> list[dict]:
-    """Table II's rows (`table2_rows`) of the Table III systems and the references, with the paper's Table III
-    FID cited in place of Table II's columns."""
+def table3_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate], train_seed: int) -> list[dict]:
+    """Table II's rows (`table2_rows` of one training seed) of the Table III systems and the references, with the
+    paper's Table III FID cited in place of Table II's columns."""
     rows = []
     labels = {label: system for system, label in SYSTEM_LABELS.items()}
-    for row in table2_rows("places", measures, real, seeds):
+    one = {train_seed: SeedResults(train_seed, seed_measures(measures, real), {})}
+    for row in table2_rows("places", combine(one)):
         if "cited only" in row["system"]:
             continue
         row = {k: v for k, v in row.items() if not k.startswith("paper ")}
@@ -56,18 +55,15 @@ def table3(data: PreparedData, *, train_seed: int = TRAIN_SEED, seed: int = 0, d
     if data.dataset != "places":
         raise ValueError(f"Table III is measured on Places audio captions (dataset='places'); {data.dataset!r} has no "
                          f"such speech (the built-in data sets have the offline stand-in: notebooks/04_table3_standin)")
-    teacher = teacher_stage(data, train_seed=train_seed, device=device)
-    for system in TABLE3_SYSTEMS:
-        build_system(data, system, teacher, train_seed=train_seed, device=device, progress=progress)
+    build_systems(data, train_seed, TABLE3_SYSTEMS, device=device, progress=progress)
     results = measure_all(data, {s: {"system": s, "gan_seed": train_seed, "encoder_seed": train_seed}
                                  for s in TABLE3_SYSTEMS}, seed=seed, device=device, progress=progress)
     image_size = results["tsl"].gan.config.image_sizes[-1]
-    real = real_reference(data, image_size, seed=seed, train_seed=train_seed, device=device,
-                          progress=False)
+    real = real_reference(data, image_size, seed=seed, device=device, progress=False)
     measures = {s: r.measures for s, r in results.items()}
     details = {"data": f"{shown(data.root)}, {len(data.records['test'])} test images at {image_size} px",
                "seeds": f"encoders and GANs {train_seed}; evaluation draws {seed}",
                "GAN training (recorded)": gan_times(results)}
     table = Table("table3", f"Table III: {data.dataset} `{data.profile.name}` (real speech; paper FID cited)",
-                  table3_rows(measures, real), table3_claims(measures), details)
+                  table3_rows(measures, real, train_seed), table3_claims(measures), details)
     return Measured(table, results, measures, real)

@@ -72,7 +72,7 @@ def table5(data: PreparedData, *, train_seed: int = TRAIN_SEED, seed: int = 0, d
     results = measure_all(data, {b: {"system": "tsl", "gan_seed": train_seed, "encoder_seed": train_seed,
                                      "branches": b, "base_size": base, "shuffled_control": False} for b in SCALES},
                           seed=seed, device=device, progress=progress)
-    real = {b: real_reference(data, scale_sizes(data, b)[-1], seed=seed, train_seed=train_seed, device=device,
+    real = {b: real_reference(data, scale_sizes(data, b)[-1], seed=seed, device=device,
                               progress=False)
             for b in SCALES}
     measures = {b: r.measures for b, r in results.items()}

@@ -1,0 +1,176 @@
+"""Training seeds as the unit of replication (docs/statistics.md): the between-seed error, paired readings and
+the equivalence test on hand-computed cases; per-seed results files written, read, skipped when half-finished
+and refused when damaged; Table II combined from committed seeds alone."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from s2i_lib.metrics.uncertainty import (EQUIVALENT, HELD, NOT_EQUIVALENT, NOT_HELD, UNDETERMINED, WITHIN_NOISE,
+                                         Estimate, OverSeeds, over_seeds, read_beats, read_claim, read_equivalence)
+from s2i_lib.report import GAN_MEASURES, SeedResults, combine, paired, read_seed_claims, read_seeds, write_seed
+from s2i_lib.report.measures import measure
+
+T_975_2, T_95_2 = 4.302652729749464, 2.919985580355516     # t quantiles with 2 degrees of freedom
+
+
+def test_over_seeds_mean_between_seed_error_and_evaluation_noise():
+    three = over_seeds([Estimate(10, 1), Estimate(12, 1), Estimate(14, 1)])
+    assert (three.n, three.mean) == (3, 12)
+    assert three.spread == pytest.approx(2 / math.sqrt(3))          # std 2 (ddof 1) / sqrt 3
+    assert three.noise == pytest.approx(math.sqrt(3) / 3)           # sqrt(1 + 1 + 1) / 3
+    assert three.error == three.spread and not three.provisional     # three seeds: final
+    assert OverSeeds((1.0, 2.0), 0.1).provisional                    # two: provisional
+    low, high = three.interval(0.95)
+    assert (low, high) == pytest.approx((12 - T_975_2 * 2 / math.sqrt(3), 12 + T_975_2 * 2 / math.sqrt(3)))
+    one = over_seeds([Estimate(5, 0.5)])
+    assert math.isnan(one.spread) and one.error == 0.5 and one.provisional
+    assert one.interval(0.95) == (4.0, 6.0)                          # ± 2 evaluation errors, the one-training rule
+    assert one.interval(0.90) == pytest.approx((5 - 1.6448536 * 0.5, 5 + 1.6448536 * 0.5))
+    with pytest.raises(ValueError, match="no training seed"):
+        over_seeds([])
+
+
+def test_beats_is_read_on_the_t_interval_of_paired_differences():
+    # differences ours - other of FID (lower is better) on three seeds: -3, -4, -5 -> mean -4, s.e. 1/sqrt 3;
+    # half-width 4.30 x 0.577 = 2.48: the interval (-6.48, -1.52) lies on ours' side
+    assert read_beats(OverSeeds((-3.0, -4.0, -5.0), 0.1), lower_is_better=True) == HELD
+    assert read_beats(OverSeeds((-3.0, -4.0, -5.0), 0.1), lower_is_better=False) == NOT_HELD
+    # -1, -4, 2: mean -1, s.e. sqrt 3, half-width 7.45: within noise
+    assert read_beats(OverSeeds((-1.0, -4.0, 2.0), 0.1), lower_is_better=True) == WITHIN_NOISE
+    # two seeds agreeing to 0.1 but with 1 degree of freedom (t 12.7): 5.0 and 5.1 -> half-width 0.635
+    assert read_beats(OverSeeds((5.0, 5.1), 0.01), lower_is_better=False) == HELD
+    # one training: the difference against twice the combined evaluation error (sqrt 2 x 2 = 2.83)
+    assert read_claim(Estimate(10, 1), Estimate(14, 1), lower_is_better=True) == HELD
+    assert read_claim(Estimate(10, 1), Estimate(12, 1), lower_is_better=True) == WITHIN_NOISE
+
+
+def test_comparable_is_two_one_sided_tests_against_a_declared_margin():
+    # 0.1, -0.1, 0: s.e. 0.0577, 90% half-width 2.92 x 0.0577 = 0.169 inside ± 1
+    assert read_equivalence(OverSeeds((0.1, -0.1, 0.0), 0.0), margin=1.0) == EQUIVALENT
+    # 5, 6, 7: the interval (4.31, 7.69) lies wholly beyond the margin
+    assert read_equivalence(OverSeeds((5.0, 6.0, 7.0), 0.0), margin=1.0) == NOT_EQUIVALENT
+    assert read_equivalence(OverSeeds((-5.0, -6.0, -7.0), 0.0), margin=1.0) == NOT_EQUIVALENT
+    # 0, 2, -2: half-width 2.92 x 1.155 = 3.37 straddles the margin
+    assert read_equivalence(OverSeeds((0.0, 2.0, -2.0), 0.0), margin=1.0) == UNDETERMINED
+    # one training, 0.5 ± 0.2: 90% interval (0.171, 0.829) inside ± 1
+    assert read_equivalence(OverSeeds((0.5,), 0.2), margin=1.0) == EQUIVALENT
+    with pytest.raises(ValueError, match="positive"):
+        read_equivalence(OverSeeds((0.5,), 0.2), margin=0.0)
+
+
+def test_a_noisier_measure_no_longer_confirms_comparability_more_easily():
+    """The trap the old reading fell into: "comparable" held whenever the difference was within 2 s.e., so the
+    noisier the measure, the more often it held. An equivalence test says undetermined instead."""
+    noisy = OverSeeds((0.5,), 2.0)                         # a difference of 0.5 with an evaluation error of 2
+    assert abs(noisy.mean) <= 2 * noisy.noise              # the old rule: "held"
+    assert read_equivalence(noisy, margin=1.0) == UNDETERMINED
+    precise = OverSeeds((0.5,), 0.1)
+    assert read_equivalence(precise, margin=1.0) == EQUIVALENT
+
+
+def seeds_of(table: dict[int, dict[str, dict[str, tuple[float, float]]]]) -> dict[int, SeedResults]:
+    return {s: SeedResults(s, {row: {m: Estimate(*v) for m, v in named.items()} for row, named in rows.items()}, {})
+            for s, rows in table.items()}
+
+
+def test_rows_combine_over_the_seeds_that_have_them_and_pairs_stay_within_a_seed():
+    seeds = seeds_of({1: {"tsl": {"FID": (10.0, 1.0)}, "text": {"FID": (8.0, 1.0)}},
+                      2: {"tsl": {"FID": (14.0, 1.0)}, "text": {"FID": (13.0, 1.0)}},
+                      3: {"tsl": {"FID": (12.0, 2.0)}}})
+    combined = combine(seeds)
+    assert combined["tsl"]["FID"].values == (10.0, 14.0, 12.0) and combined["text"]["FID"].n == 2
+    assert combined["tsl"]["FID"].noise == pytest.approx(math.sqrt(1 + 1 + 4) / 3)
+    differences = paired(seeds, "tsl", "text", "FID")
+    assert differences.values == (2.0, 1.0)                # seed 3 has no text row: not paired
+    assert differences.noise == pytest.approx(math.sqrt(2 + 2) / 2)
+    assert paired(seeds, "tsl", "classifier", "FID") is None
+
+
+def test_seed_claims_carry_the_judge_range_the_margin_and_a_provisional_mark():
+    # FID differences ours - text of 1.0 and 1.4: mean 1.2, s.e. 0.2, one degree of freedom
+    seeds = seeds_of({1: {"tsl": {"FID": (21.0, 1.0), "R-precision": (0.05, 0.01)},
+                          "text": {"FID": (20.0, 1.0), "R-precision": (0.06, 0.01)}},
+                      2: {"tsl": {"FID": (22.0, 1.0), "R-precision": (0.05, 0.01)},
+                          "text": {"FID": (20.6, 1.0), "R-precision": (0.06, 0.01)}}})
+    ranges = {"FID": (10.0, 30.0), "R-precision": (0.12, 0.01)}
+    fid, r = measure("FID", GAN_MEASURES), measure("R-precision", GAN_MEASURES)
+    beats = read_seed_claims("ours beats text", seeds, "tsl", "text", (fid, r), ranges)
+    assert [row["measure"] for row in beats] == ["FID", "R-precision (R = 100)"]
+    assert beats[0]["reading"] == "within noise (provisional: 2 seeds)"   # 1.2 ± 12.71 x 0.2 spans 0
+    assert beats[0]["judge's range (ceiling -> floor)"] == "10.00 -> 30.00"
+    assert beats[0]["difference / range"] == "+0.06" and beats[0]["seeds"] == 2
+    assert beats[0]["difference (a - b)"] == "1.20 ± 0.20 [eval ± 1.00]"    # eval: sqrt(2 + 2) / 2
+    assert beats[1]["reading"] == "not held (provisional: 2 seeds)"       # -0.01 both seeds, higher is better
+    same = read_seed_claims("ours is comparable to text", seeds, "tsl", "text", (fid, r), ranges, 0.1)
+    assert same[0]["equivalence margin"] == "± 2.00"                      # 0.1 x |10 - 30|
+    assert same[0]["reading"] == "undetermined (provisional: 2 seeds)"    # 90%: 1.2 ± 6.31 x 0.2 = (-0.06, 2.46)
+    assert same[1]["equivalence margin"] == "± 0.011"                     # 0.1 x 0.11, and -0.01 ± 0 inside it
+    assert same[1]["reading"] == "equivalent (provisional: 2 seeds)"
+    no_range = read_seed_claims("c", seeds, "tsl", "text", (fid,), {}, 0.1)
+    assert no_range[0]["reading"].startswith("undetermined") and no_range[0]["equivalence margin"].startswith("none")
+
+
+def test_seed_files_round_trip_exactly_and_a_half_finished_seed_never_counts(tmp_path, monkeypatch):
+    measures = {"tsl": {"FID": Estimate(129.2817, 1.3712), "KID": Estimate(0.10394, 0.00164)},
+                "real": {"score judge accuracy": Estimate(0.675, float("nan"))}}
+    paths = write_seed(tmp_path, "table2", 1234, measures, {"machine": "test CPU"})
+    assert [p.name for p in paths] == ["table2_measures.csv", "table2_record.json"]
+    found = read_seeds(tmp_path, "table2")
+    assert list(found) == [1234] and found[1234].record["machine"] == "test CPU"
+    assert found[1234].measures["tsl"] == measures["tsl"]                      # exact floats, not rounded text
+    assert math.isnan(found[1234].measures["real"]["score judge accuracy"].error)
+    # a seed killed while writing: its measures file exists, its record does not
+    import s2i_lib.report.seeds as seeds_module
+
+    def dies(rows, path):
+        path.write_text("row,measure,value,error\ntsl,FID,1.0,")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(seeds_module, "write_csv", dies)
+    with pytest.raises(KeyboardInterrupt):
+        write_seed(tmp_path, "table2", 1235, measures, {})
+    with pytest.raises(KeyboardInterrupt):                                     # rewriting a finished seed
+        write_seed(tmp_path, "table2", 1234, measures, {})
+    assert read_seeds(tmp_path, "table2") == {}                                # neither counts
+    monkeypatch.undo()
+    write_seed(tmp_path, "table2", 1234, measures, {})
+    write_seed(tmp_path, "table2", 99, measures, {})
+    assert list(read_seeds(tmp_path, "table2")) == [99, 1234]                  # in seed order
+    record = tmp_path / "seeds" / "99" / "table2_record.json"
+    record.write_text(json.dumps({**json.loads(record.read_text()), "numbers": 7}))
+    with pytest.raises(ValueError, match=r"seeds/99/table2_measures.csv holds 3 numbers .* delete .*seeds/99"):
+        read_seeds(tmp_path, "table2")
+
+
+def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
+    """`make combine-table2`: no data set, no run, only the seeds' files (they may come from other machines)."""
+    from s2i_lib.study import combine_table2
+    from s2i_lib.study.table2 import seed_measures
+    monkeypatch.setenv("S2I_RESULTS", str(tmp_path))
+    folder = tmp_path / "birds" / "default"
+
+    def system(fid):
+        return {"FID": Estimate(fid, 1.0), "KID": Estimate(0.1, 0.002), "score": Estimate(2.5, 0.1),
+                "R-precision": Estimate(0.02, 0.005), "attributes matched": Estimate(0.3, 0.007),
+                "FID shuffled": Estimate(fid, 1.0), "attributes shuffled": Estimate(0.2, 0.006),
+                "attributes real": Estimate(0.99, 0.001)}
+    real = {"FID": Estimate(18.0, 0.5), "KID": Estimate(0.0, 0.0003), "score": Estimate(6.0, 0.3),
+            "R-precision": Estimate(0.12, 0.009), "score classifier accuracy": Estimate(0.68, float("nan"))}
+    for seed, shift in ((1234, 0.0), (1235, 3.0)):
+        measures = {"tsl": system(129 + shift), "two_stage": system(128 + shift), "classifier": system(158 + shift),
+                    "text": system(115 + shift)}
+        write_seed(folder, "table2", seed, seed_measures(measures, real),
+                   {"machine": f"CPU {seed}", "written": "today", "data": "birds, profile default",
+                    "GANs": {"tsl GAN seed 1": {"train minutes": 36.0, "precision": "float32", "training": "x"}}})
+    table = combine_table2("birds", "default")
+    ours = next(r for r in table.rows if r["system"].startswith("ours: "))
+    assert ours["training seeds"] == 2 and ours["FID"] == "130.50 ± 1.50 [eval ± 0.71]"   # std 2.12 / sqrt 2
+    readings = {(c["claim"], c["measure"]): c["reading"] for c in table.claims}
+    assert readings[("teacher-student beats classifier-based", "FID")] == "held (provisional: 2 seeds)"
+    assert all("provisional: 2 seeds" in c["reading"] for c in table.claims)
+    assert "CPU 1234" in table.details["seed 1234"] and "CPU 1235" in table.details["seed 1235"]
+    assert table.details["training seeds"] == "1234, 1235"
+    written = table.write(folder)
+    assert "(provisional: 2 seeds)" in written[0].read_text()
