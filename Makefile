@@ -5,7 +5,7 @@
 #   make figures               (Figures 3 and 5, training curves)  make reproduce         (every table and figure)
 #   make test                  (unit tests + nbval replay of the notebooks at the smoke profile)
 # Options: DATASET=birds|flowers|cub|oxford|places  PROFILE=smoke|default|paper  DATA_ROOT=/path  SEED=0 (data)
-#          TRAIN_SEED=1234 (training)  TRAIN_SEEDS="1234 1235 1236" (Table II: every system's chain per seed,
+#          TRAIN_SEED=1234 (training)  TRAIN_SEEDS="1234 1235 1236" (Tables II, IV, V: every chain per seed,
 #          each seed's files in results/<dataset>/<profile>/seeds/<seed>/, the table combined over every seed there)
 #          SEEDS="1 2" (more GANs per training seed)  SEED_SYSTEMS="tsl two_stage" (only these get SEEDS)
 #   make combine-table2        (Table II from the committed seeds alone: trains nothing)
@@ -95,12 +95,12 @@ reproduce-table3: setup check-options
 # (Table II's TSL encoder and GAN, the text encoder that judges R-precision) through the runs' keys.
 reproduce-table4: setup check-options
 	@mkdir -p $(EXECUTED)
-	$(PAPERMILL) notebooks/05_table4.ipynb $(EXECUTED)/05_table4.ipynb
+	$(PAPERMILL) -p train_seeds "$(TRAIN_SEEDS)" notebooks/05_table4.ipynb $(EXECUTED)/05_table4.ipynb
 	@echo "reproduce-table4: the executed notebook and the table4* files in $(EXECUTED)/"
 
 reproduce-table5: setup check-options
 	@mkdir -p $(EXECUTED)
-	$(PAPERMILL) notebooks/06_table5.ipynb $(EXECUTED)/06_table5.ipynb
+	$(PAPERMILL) -p train_seeds "$(TRAIN_SEEDS)" notebooks/06_table5.ipynb $(EXECUTED)/06_table5.ipynb
 	@echo "reproduce-table5: the executed notebook and the table5* files in $(EXECUTED)/"
 
 figures: setup check-options

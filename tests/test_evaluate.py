@@ -170,7 +170,8 @@ def test_real_side_is_the_resized_images_uint8_pixels(fixture_gan):
 
 def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_on_paired_seeds():
     from s2i_lib.report import SeedResults, combine
-    from s2i_lib.study.table2 import claim_rows, seed_measures, table2_rows
+    from s2i_lib.study.measured import gan_rows
+    from s2i_lib.study.table2 import claim_rows, table2_rows
 
     def m(fid, fid_se, acc):
         return {"FID": Estimate(fid, fid_se), "KID": Estimate(0.01, 0.001), "attributes matched": Estimate(acc, 0.01),
@@ -182,7 +183,7 @@ def test_table2_rows_show_ours_beside_the_cited_paper_and_claims_read_on_paired_
                 "text": m(35.0, 1.0, 0.35)}
     real = {"FID": Estimate(5.0, 0.5), "KID": Estimate(0.0, 0.0005), "score": Estimate(9.0, 0.4),
             "R-precision": Estimate(0.3, 0.01), "score classifier accuracy": Estimate(0.7, float("nan"))}
-    one = seed_measures(measures, real)
+    one = gan_rows(measures, real)
     assert one["tsl shuffled"]["attributes matched"] == Estimate(0.18, 0.01)      # from "attributes shuffled"
     assert one["tsl shuffled"]["score"] == Estimate(1.9, 0.05) and "FID shuffled" not in one["tsl shuffled"]
     assert one["real"]["attributes matched"] == Estimate(0.99, 0.003)

@@ -18,9 +18,11 @@ from s2i_lib.degrade import CLEAN, Condition
 from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.models.text_encoder import TextEncoder, Vocabulary
 from s2i_lib.pipeline import degraded, evaluate
-from s2i_lib.pipeline.degraded import StandinResult, degraded_speech, held_out_utterances, measure_standin, wer_estimate
-from s2i_lib.study.standin import standin_claims, standin_rows
+from s2i_lib.pipeline.degraded import (SHUFFLED, StandinResult, degraded_speech, held_out_utterances, measure_standin,
+                                      wer_estimate)
+from s2i_lib.pipeline.gan import derangement
 from s2i_lib.pipeline.runs import Run
+from s2i_lib.study.standin import DEGRADES, standin_claims, standin_rows
 from s2i_lib.study.table3 import PAPER_COLUMN, table3_claims, table3_rows
 from test_dataset import make_records
 from test_evaluate import FlatGenerator
@@ -144,15 +146,21 @@ def test_measures_per_condition_are_keyed_resumed_and_reused(standin_data, monke
     monkeypatch.setattr(degraded, "generate", real_generate)
     resumed = measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, speech, None, image_features,
                               progress=False)
-    assert list(resumed.measures) == [c.name for c in speech.conditions]
+    assert list(resumed.measures) == [c.name for c in speech.conditions] + [SHUFFLED]      # its own control last
+    assert set(resumed.measures[SHUFFLED]) == {"cos to clean", "R@10", "FID", "KID"}
     assert set(resumed.measures["clean"]) == {"cos to clean", "R@10", "FID", "KID"}     # not built in: no attributes
     assert resumed.measures["clean"]["cos to clean"].value == pytest.approx(1.0)
     assert resumed.measures["pink 0 dB"]["cos to clean"].value < 0.999
     assert resumed.examples["clean"].shape == (4, 3, 8, 8) and resumed.examples["clean"].dtype == torch.uint8
     monkeypatch.setenv("S2I_ARTIFACTS", str(data.root.parent / "elsewhere"))   # measured whole, from scratch
+    shown = []
+    monkeypatch.setattr(degraded, "generate", lambda netG, embeddings, **k: shown.append(embeddings) or
+                        real_generate(netG, embeddings, **k))
     whole = measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, degraded_speech(data, progress=False),
                             None, image_features, progress=False)
     assert whole.measures == resumed.measures
+    order = torch.as_tensor(derangement(len(speech.pairs), 0))          # the control: clean, each for another image
+    assert torch.equal(shown[-1], shown[0][order]) and (order != torch.arange(len(order))).all()
     monkeypatch.setattr(degraded, "generate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("regenerated")))
     assert measure_standin(data, fake_gan(data, "tsl"), FlatGenerator(), encoder, speech, None, image_features,
                            progress=False).measures == whole.measures                 # reused from its run
@@ -177,11 +185,13 @@ def test_two_stage_reads_the_transcripts_and_the_classifier_has_no_teacher_space
                           progress=False)
     assert two.measures["clean"]["WER"].value == 0
     assert two.measures["pink 0 dB"]["WER"].value == pytest.approx(4 / 8)        # "caption N" -> "caption"
+    assert "WER" not in two.measures[SHUFFLED]                                 # nothing was recognised anew
     classifier = measure_standin(data, fake_gan(data, "classifier"), FlatGenerator(),
                                  SimpleNamespace(model=MeanSpectrum()), speech, None, image_features, progress=False)
     assert "R@10" not in classifier.measures["clean"] and "WER" not in classifier.measures["clean"]
     rows = standin_rows({"two_stage": two, "classifier": classifier}, {"two_stage": "2s", "classifier": "cl"})
-    assert len(rows) == 2 * len(speech.conditions) and rows[0]["condition"] == "clean" and rows[0]["system"] == "2s"
+    assert len(rows) == 2 * (len(speech.conditions) + 1) and rows[0]["condition"] == "clean" and rows[0]["system"] == "2s"
+    assert rows[-1]["condition"] == SHUFFLED
     assert rows[1]["WER"] == "" and rows[0]["WER"] == "0.000 ± 0.000"
 
 
@@ -204,9 +214,9 @@ def test_the_papers_table3_claims_are_read_per_condition_and_as_degradation():
     assert readings[("two-stage beats ours", "clean", "attributes")] == "not held"          # 0.30 < 0.40
     assert readings[("two-stage beats ours", "clean", "FID")] == "within noise"
     assert readings[("two-stage beats ours", "babble 0 dB", "attributes")] == "held"
-    assert readings[("ours degrades more than two-stage", "babble 0 dB", "attributes")] == "held"  # 0.20 vs 0.05
-    assert readings[("ours degrades more than two-stage", "babble 0 dB", "FID")] == "held"         # 30 vs 3
-    assert ("ours degrades more than two-stage", "clean", "FID") not in readings
+    assert readings[(DEGRADES, "babble 0 dB", "attributes")] == "held"  # 0.20 vs 0.05
+    assert readings[(DEGRADES, "babble 0 dB", "FID")] == "held"         # 30 vs 3
+    assert (DEGRADES, "clean", "FID") not in readings
     assert not any(condition == "babble 20 dB" for _, condition, _ in readings)    # the hardest of a series only
 
 

@@ -147,7 +147,7 @@ def test_seed_files_round_trip_exactly_and_a_half_finished_seed_never_counts(tmp
 def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     """`make combine-table2`: no data set, no run, only the seeds' files (they may come from other machines)."""
     from s2i_lib.study import combine_table2
-    from s2i_lib.study.table2 import seed_measures
+    from s2i_lib.study.measured import gan_rows
     monkeypatch.setenv("S2I_RESULTS", str(tmp_path))
     folder = tmp_path / "birds" / "default"
 
@@ -161,7 +161,7 @@ def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     for seed, shift in ((1234, 0.0), (1235, 3.0)):
         measures = {"tsl": system(129 + shift), "two_stage": system(128 + shift), "classifier": system(158 + shift),
                     "text": system(115 + shift)}
-        write_seed(folder, "table2", seed, seed_measures(measures, real),
+        write_seed(folder, "table2", seed, gan_rows(measures, real),
                    {"machine": f"CPU {seed}", "written": "today", "data": "birds, profile default",
                     "GANs": {"tsl GAN seed 1": {"train minutes": 36.0, "precision": "float32", "training": "x"}}})
     table = combine_table2("birds", "default")

@@ -21,7 +21,8 @@ from pathlib import Path
 from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.pipeline.evaluate import JUDGE_SEED
 from s2i_lib.report import GAN_MEASURES, seed_folder, write_seed
-from s2i_lib.study.table2 import CONTROL, JUDGE_ACCURACY, REAL, STEM, SYSTEM_LABELS
+from s2i_lib.study.measured import CONTROL, JUDGE_ACCURACY, REAL
+from s2i_lib.study.table2 import STEM, SYSTEM_LABELS
 
 OLD_LABELS = {**{label: key for key, label in SYSTEM_LABELS.items()}, "ours, shuffled conditions (control)": CONTROL}
 

@@ -14,6 +14,8 @@ condition by condition so that a killed call resumes:
 - "attributes": spoken-attribute accuracy of the image generated from the utterance (built-in data);
 - "FID", "KID": of those images against the same test images' real ones at the generator's resolution. With
   ~100 images FID is biased far upward: compare it across conditions and systems here, never with Table II.
+- the stand-in's own control, `SHUFFLED`: the clean embeddings deranged (each utterance generates for another
+  test image), measured alike: the floor of R@10, attributes and cosine at this sample size.
 Errors: bootstrap over the utterances (FID, accuracy, recall, WER, cosine), KID's std over subsets. Every
 condition uses the same generator noise per utterance, so differences between conditions are not noise draws.
 """
@@ -43,12 +45,13 @@ from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..progress import tqdm
 from .encoders import TrainedEncoder, embed_texts
 from .evaluate import fid_estimate, hits_estimate, kid_estimate, real_test_features
-from .gan import GANRun, spoken_targets
+from .gan import GANRun, derangement, spoken_targets
 from .runs import Run
 from .transcripts import RECOGNISER, transcribe_files
 
 STANDIN = "offline stand-in: synthetic built-in speech from held-out voices, degraded (not real speech)"
 STANDIN_SYSTEMS = ("two_stage", "classifier", "tsl")
+SHUFFLED = "clean, shuffled (control)"     # each clean utterance generating for another's image: the floor
 EXAMPLES = 4            # utterances whose generated images every condition keeps, for the figure
 TALKERS = 4             # voices in the babble
 
@@ -207,21 +210,15 @@ def measure_standin(data: PreparedData, gan: GANRun, netG, encoder: TrainedEncod
         targets = spoken_targets(data, "test") if scorer is not None else None
         references = [test[i].captions[k] for i, k in speech.pairs]
         real = None
-        clean = None
-        for condition in speech.conditions:
-            if condition.name in state["measures"] and condition != CLEAN:
-                continue
-            embeddings, heard = condition_embeddings(data, encoder, speech, condition, transcripts)
-            if condition == CLEAN:
-                clean = embeddings
-                if condition.name in state["measures"]:
-                    continue
+
+        def measured(name: str, embeddings: Tensor, heard: list[str] | None) -> None:
+            nonlocal real
             measures = {"cos to clean": mean_estimate(F.cosine_similarity(embeddings, clean, dim=1).numpy(), reps,
                                                       seed)}
             if system != "classifier":
                 hits = (image_ranks(embeddings, images_of, image_features) <= 10).double().numpy()
                 measures["R@10"] = mean_estimate(hits, reps, seed)
-            if system == "two_stage":
+            if heard is not None:
                 measures["WER"] = wer_estimate(references, heard, reps, seed)
             images = generate(netG, embeddings[:, None], seed=seed, device=device, progress=False)[:, 0, 0]
             if scorer is not None:
@@ -233,11 +230,18 @@ def measure_standin(data: PreparedData, gan: GANRun, netG, encoder: TrainedEncod
             fake = fid_features(images.float() / 255, device=device, progress=False)
             measures["FID"] = fid_estimate(real, fake[:, None], reps, seed)
             measures["KID"] = kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed)
-            state["measures"][condition.name] = {k: (v.value, v.error) for k, v in measures.items()}
-            state["examples"][condition.name] = images[:EXAMPLES].clone()
+            state["measures"][name] = {k: (v.value, v.error) for k, v in measures.items()}
+            state["examples"][name] = images[:EXAMPLES].clone()
             save_checkpoint(path, state)
             if progress:
-                print(f"{system}, {condition.name}: " + "; ".join(f"{k} {v}" for k, v in measures.items()), flush=True)
+                print(f"{system}, {name}: " + "; ".join(f"{k} {v}" for k, v in measures.items()), flush=True)
+
+        clean = condition_embeddings(data, encoder, speech, CLEAN, transcripts)[0]
+        for condition in speech.conditions:
+            if condition.name not in state["measures"]:
+                measured(condition.name, *condition_embeddings(data, encoder, speech, condition, transcripts))
+        if SHUFFLED not in state["measures"]:        # clean utterances, each generating another's image
+            measured(SHUFFLED, clean[torch.as_tensor(derangement(len(clean), seed))], None)
         return state
     state = run.made(measure_missing, lambda state: {name: {k: str(Estimate(*v)) for k, v in m.items()}
                                                       for name, m in state["measures"].items()})

@@ -50,7 +50,7 @@ KEY_LENGTH = 12
 # The version of what the code of a run kind computes for a given config, part of every key of that kind (1 when
 # not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
 # a loss, a measure), so that its old runs, and the runs that read them, are not reused; other kinds keep theirs.
-VERSIONS = {"evaluation": 4}
+VERSIONS = {"evaluation": 4, "robustness": 2}
 _WRITING: set[Path] = set()          # the run folders whose writer lock this process holds
 
 

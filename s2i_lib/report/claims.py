@@ -37,11 +37,13 @@ def read_claims(claim: str, a: dict[str, Estimate], b: dict[str, Estimate], meas
 
 
 def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, measures: Iterable[Measure],
-                     ranges: dict[str, tuple[float, float]], margin_share: float | None = None) -> list[dict]:
+                     ranges: dict[str, tuple[float, float]], margin_share: float | None = None,
+                     before: dict[str, str] | None = None) -> list[dict]:
     """One row per measure rows `a` and `b` share in some seed: "a beats b", or with `margin_share` "a is
     comparable to b" with the margin `margin_share` x |ceiling - floor| of that measure's judge range
-    (`ranges`: measure -> (ceiling, floor), over seeds). Columns: claim, measure, the paired difference
-    a - b over seeds, seeds, the judge's range, the difference as a share of it, the margin, reading."""
+    (`ranges`: measure -> (ceiling, floor), over seeds). Columns: claim, `before` (e.g. what is compared),
+    measure, the paired difference a - b over seeds, seeds, the judge's range, the difference as a share of it,
+    the margin, reading."""
     rows = []
     for m in measures:
         differences = paired(seeds, a, b, m.name)
@@ -59,7 +61,8 @@ def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, 
         if differences.provisional:
             reading += f" (provisional: {differences.n} seed{'s' * (differences.n > 1)})"
         judged = "" if math.isnan(span) else f"{m.scale * ceiling:.{m.digits}f} -> {m.scale * floor:.{m.digits}f}"
-        rows.append({"claim": claim, "measure": m.heading, "difference (a - b)": m.shown_seeds(differences),
+        rows.append({"claim": claim, **(before or {}), "measure": m.heading,
+                     "difference (a - b)": m.shown_seeds(differences),
                      "seeds": differences.n, "judge's range (ceiling -> floor)": judged,
                      "difference / range": f"{differences.mean / span:+.2f}" if span > 0 else "",
                      "equivalence margin": margin, "reading": reading})

@@ -13,15 +13,15 @@
 """
 from .figures import (contrasting_pairs, figure3, figure3_rows, interpolation_images, interpolation_monotonicity,
                       training_logs)
-from .measured import Measured
+from .measured import Measured, SeededTable
 from .standin import STANDIN_LABELS, standin_curves, standin_grid, table3_standin
-from .table2 import SYSTEM_LABELS, Table2, combine_table2, mean_over_seeds, same_caption_grid, seeds_per_system, table2
+from .table2 import SYSTEM_LABELS, combine_table2, mean_over_seeds, same_caption_grid, seeds_per_system, table2
 from .table3 import TABLE3_SYSTEMS, table3
 from .table4 import VARIANT_LABELS, estimate_rows, labelled, table4, variant_encoders, variants_grid
 from .table5 import SCALES, scale_sizes, scales_grid, table5
 
 __all__ = ["contrasting_pairs", "figure3", "figure3_rows", "interpolation_images", "interpolation_monotonicity",
            "training_logs", "STANDIN_LABELS", "standin_curves", "standin_grid", "table3_standin", "SYSTEM_LABELS",
-           "Measured", "Table2", "combine_table2", "mean_over_seeds", "same_caption_grid", "seeds_per_system", "table2", "TABLE3_SYSTEMS", "table3",
+           "Measured", "SeededTable", "combine_table2", "mean_over_seeds", "same_caption_grid", "seeds_per_system", "table2", "TABLE3_SYSTEMS", "table3",
            "VARIANT_LABELS", "estimate_rows", "labelled", "table4", "variant_encoders", "variants_grid", "SCALES",
            "scale_sizes", "scales_grid", "table5"]

@@ -1,15 +1,25 @@
-"""What every table of GANs shares: its measured form (`Measured`), the run details that read alike (the data,
-the GANs' times) and the test images its figure shows."""
+"""What every table of GANs shares: its measured form (one training: `Measured`; over training seeds:
+`SeededTable`, made by the one loop over training seeds, `measure_seeds`), the rows every such table has (the
+GANs', the shuffled-condition floor and the real ceiling: `gan_rows`), the run details that read alike (the
+data, the GANs' times, each seed's record) and the test images its figure shows."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..config import TRAIN_SEED
 from ..data.prepare import PreparedData
+from ..metrics.uncertainty import Estimate, OverSeeds
+from ..pipeline.evaluate import JUDGE_SEED
 from ..pipeline.measure import SystemResult
-from ..report import Table
+from ..report import GAN_MEASURES, Measure, SeedResults, Table, machine, read_seeds, versions, write_seed
+
+CONTROL, REAL = "tsl shuffled", "real"       # the judges' floor (conditions ignored) and ceiling rows
+JUDGE_ACCURACY = Measure("score judge accuracy", False, 3, column="score judge's held-out accuracy")
+Measures = dict[str, dict[str, Estimate]]
 
 
 @dataclass
@@ -41,3 +51,104 @@ def shown_images(data: PreparedData, shown: int = 6) -> np.ndarray:
     """Indices of `shown` test images spread evenly over the test split (a table's figure rows)."""
     n = len(data.records["test"])
     return np.linspace(0, n - 1, min(shown, n)).astype(int)
+
+
+@dataclass
+class SeededTable:
+    """A table measured over training seeds: the table combined over every complete seed in the results folder
+    (`seeds`), and this call's results per training seed (seed -> row -> `SystemResult`) and real references."""
+    table: Table
+    seeds: dict[int, SeedResults]
+    results: dict[int, dict]
+    real: dict[int, dict]
+
+
+def words(value: str | Sequence) -> list[str]:
+    """A list from a space- or comma-separated string (a notebook or make parameter) or from a sequence."""
+    return str(value).replace(",", " ").split() if isinstance(value, str) else [str(v) for v in value]
+
+
+def seed_list(value: str | Sequence[int], name: str) -> list[int]:
+    """Non-negative integer seeds from a space- or comma-separated string or a sequence, in order, once each."""
+    if not all(s.isdigit() for s in words(value)):
+        raise ValueError(f"{name} must be non-negative integers separated by spaces, not {value!r}")
+    return list(dict.fromkeys(int(s) for s in words(value)))
+
+
+def gan_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate] | None) -> Measures:
+    """One training seed's GAN rows (name -> measure -> `Estimate`, named as `GAN_MEASURES`), the shuffled-
+    condition floor `CONTROL` from ours' ("tsl") "<measure> shuffled" and "attributes shuffled", and with `real`
+    the ceiling `REAL`: its measures, the attribute scorer's on real images ("attributes real") and the score
+    judge's held-out accuracy."""
+    names = [m.name for m in GAN_MEASURES]
+    rows = {key: {n: m[n] for n in names if n in m} for key, m in measures.items()}
+    shuffled = {n: "attributes shuffled" if n == "attributes matched" else f"{n} shuffled" for n in names}
+    if "tsl" in measures and any(key in measures["tsl"] for key in shuffled.values()):
+        rows[CONTROL] = {n: measures["tsl"][key] for n, key in shuffled.items() if key in measures["tsl"]}
+    if real is not None:
+        attributes = next((m["attributes real"] for m in measures.values() if "attributes real" in m), None)
+        accuracy = real.get("score classifier accuracy")
+        rows[REAL] = {**{n: real[n] for n in names if n in real},
+                      **({"attributes matched": attributes} if attributes else {}),
+                      **({JUDGE_ACCURACY.name: accuracy} if accuracy else {})}
+    return rows
+
+
+def judge_ranges(combined: dict[str, dict[str, OverSeeds]]) -> dict[str, tuple[float, float]]:
+    """Each measure's judge range over seeds: (ceiling: the `REAL` row's mean, floor: the `CONTROL` row's mean),
+    for the measures both rows have."""
+    ceiling, floor = combined.get(REAL, {}), combined.get(CONTROL, {})
+    return {n: (ceiling[n].mean, floor[n].mean) for n in ceiling if n in floor}
+
+
+def seed_record(data: PreparedData, train_seed: int, results: dict[object, SystemResult], seed: int) -> dict:
+    """What one training seed's measures came from: the request, the machine and versions, each GAN run's
+    precision, training time and record (`Run.trained_by`), and the embeddings run it was fed."""
+    return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data),
+            "train seed": train_seed, "evaluation draws": seed, "judges' seed": JUDGE_SEED, "machine": machine(),
+            "versions": versions(), "written": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "GANs": {" ".join(map(str, name)) if isinstance(name, tuple) else str(name): {
+                "run": r.gan.folder.name, "precision": r.precision, "train minutes": round(r.train_s / 60, 1),
+                "training": r.gan.run.trained_by(), "embeddings": r.gan.system.run.folder.name}
+                for name, r in results.items()}}
+
+
+def measure_seeds(data: PreparedData, stem: str, train_seeds: str | Sequence[int], seed: int,
+                  measure_seed: Callable[[int], tuple[dict, dict, Measures]]) -> tuple[dict, dict, dict]:
+    """The one loop over training seeds: for each of `train_seeds` (default `TRAIN_SEED`), `measure_seed(seed)`
+    gives its results (row -> `SystemResult`), real references and rows' measures, written as that seed's files
+    (`report.write_seed`). Returns every complete seed of `stem` in `data.results` (this call's and any measured
+    before), and this call's results and references per seed."""
+    results, real = {}, {}
+    for train_seed in seed_list(train_seeds, "train_seeds") or [TRAIN_SEED]:
+        print(f"== training seed {train_seed}", flush=True)
+        results[train_seed], real[train_seed], measures = measure_seed(train_seed)
+        write_seed(data.results, stem, train_seed, measures, seed_record(data, train_seed, results[train_seed], seed))
+    return read_seeds(data.results, stem), results, real
+
+
+BEATS_READING = ("on paired differences per training seed (docs/statistics.md): 'beats' by the 95% t interval "
+                 "(one seed: ± 2 evaluation errors); fewer than 3 seeds: provisional")
+CELLS = ("mean over training seeds ± the between-seed standard error (none with one seed) [eval ± the evaluation "
+         "noise of that mean: each seed's own error, sqrt(sum e^2) / n]; the in-domain score's own error is the std "
+         "over its splits (the IS convention), not a standard error")
+
+
+def seed_details(seeds: dict[int, SeedResults]) -> dict[str, str]:
+    """The run details a table combined over `seeds` shares: the seeds, what a cell holds, each seed's data,
+    machine, versions, source and GAN trainings as its record says."""
+    details = {"data": "; ".join(sorted({r.record.get("data", "?") for r in seeds.values()})) or "no seed yet",
+               "training seeds": ", ".join(map(str, seeds)) or "none yet", "cells": CELLS}
+    for s, result in seeds.items():
+        r = result.record
+        details[f"seed {s}"] = (f"{r.get('machine', 'machine not recorded')}, {r.get('versions', '')}, written "
+                                f"{r.get('written', '?')}; " + (f"from {r['source']}; " if "source" in r else "") +
+                                "; ".join(f"{name}: {g['train minutes']} min ({g['precision']}; {g['training']})"
+                                          for name, g in r.get("GANs", {}).items()))
+    return details
+
+
+def seed_cells(values: dict[str, OverSeeds], measures: Sequence[Measure]) -> dict[str, object]:
+    """A combined row's "training seeds" (the most any of its measures has) and one cell per measure."""
+    n = max((v.n for v in values.values()), default=0)
+    return {"training seeds": n or "", **{m.heading: m.shown_seeds(values.get(m.name)) for m in measures}}

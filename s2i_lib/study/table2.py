@@ -13,9 +13,7 @@ ours as if measured alike (other data, networks and resolution).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,9 +25,9 @@ from ..pipeline.evaluate import JUDGE_SEED, real_reference, real_test_images
 from ..pipeline.measure import SystemResult, measure_all
 from ..pipeline.systems import SYSTEMS, build_systems
 from ..plots import generated_grid
-from ..report import (GAN_MEASURES, Measure, SeedResults, Table, cited, combine, machine, paper_dataset, read_seeds,
-                      read_seed_claims, versions, write_seed)
-from .measured import data_details, gan_times, shown_images
+from ..report import GAN_MEASURES, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims, read_seeds
+from .measured import (CONTROL, JUDGE_ACCURACY, REAL, SeededTable, gan_rows, judge_ranges, measure_seeds,
+                       seed_cells, seed_details, seed_list, shown_images, words)
 
 SYSTEM_LABELS = {
     "two_stage": "two-stage (pocketsphinx, then a text encoder and its GAN)",
@@ -37,10 +35,8 @@ SYSTEM_LABELS = {
     "tsl": "ours: teacher-student speech encoder",
     "text": "text-to-image (ground-truth captions; StackGAN-v2's stand-in)",
 }
-CONTROL, REAL = "tsl shuffled", "real"       # the judges' floor (conditions ignored) and ceiling rows
 ROW_LABELS = {**SYSTEM_LABELS, CONTROL: "ours, shuffled conditions (floor: a generator that ignores its condition)",
               REAL: "real test images (ceiling; FID, KID: half vs half; score: the judge's held-out fifth)"}
-JUDGE_ACCURACY = Measure("score judge accuracy", False, 3, column="score judge's held-out accuracy")
 TABLE2_MEASURES = GAN_MEASURES + (JUDGE_ACCURACY,)
 STEM = "table2"
 # "Comparable" is read as equivalence within this share of each measure's judge range (real images to ours with
@@ -67,39 +63,12 @@ def mean_over_seeds(per_seed: list[dict[str, Estimate]]) -> dict[str, Estimate]:
     return out
 
 
-def seed_measures(measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate]) -> dict[str, dict]:
-    """One training seed's rows (system, `CONTROL`, `REAL`) -> measure -> `Estimate`, named as `TABLE2_MEASURES`:
-    the control's from ours' "<measure> shuffled" and "attributes shuffled", the real row's attribute accuracy
-    from "attributes real" and its judge's held-out accuracy from "score classifier accuracy"."""
-    names = [m.name for m in GAN_MEASURES]
-    rows = {s: {n: measures[s][n] for n in names if n in measures[s]} for s in SYSTEM_LABELS if s in measures}
-    shuffled = {n: "attributes shuffled" if n == "attributes matched" else f"{n} shuffled" for n in names}
-    if "tsl" in measures:
-        rows[CONTROL] = {n: measures["tsl"][key] for n, key in shuffled.items() if key in measures["tsl"]}
-    attributes = next((m["attributes real"] for m in measures.values() if "attributes real" in m), None)
-    accuracy = real.get("score classifier accuracy")
-    rows[REAL] = {**{n: real[n] for n in names if n in real},
-                  **({"attributes matched": attributes} if attributes else {}),
-                  **({JUDGE_ACCURACY.name: accuracy} if accuracy else {})}
-    return rows
-
-
-def judge_ranges(combined: dict[str, dict[str, OverSeeds]]) -> dict[str, tuple[float, float]]:
-    """Each measure's judge range over seeds: (ceiling: the real images' mean, floor: ours with shuffled
-    conditions' mean), for the measures both rows have."""
-    ceiling, floor = combined.get(REAL, {}), combined.get(CONTROL, {})
-    return {n: (ceiling[n].mean, floor[n].mean) for n in ceiling if n in floor}
-
-
 def table2_rows(dataset: str, combined: dict[str, dict[str, OverSeeds]]) -> list[dict]:
     """One row per measured system (in `SYSTEM_LABELS` order), the shuffled-condition floor, the real ceiling and
     StackGAN-v1 cited only: the number of training seeds, each measure's mean ± between-seed s.e. [evaluation
     noise] (`Measure.shown_seeds`), and the paper's IS and FID cited."""
     def row(key, system=""):
-        values = combined.get(key, {})
-        n = max((v.n for v in values.values()), default=0)
-        return {"system": ROW_LABELS.get(key, key), "training seeds": n or "",
-                **{m.heading: m.shown_seeds(values.get(m.name)) for m in TABLE2_MEASURES},
+        return {"system": ROW_LABELS.get(key, key), **seed_cells(combined.get(key, {}), TABLE2_MEASURES),
                 **cited("II", dataset, system)}
     rows = [row(s, s) for s in SYSTEM_LABELS if s in combined]
     rows += [row(key) for key in (CONTROL, REAL) if key in combined]
@@ -114,18 +83,6 @@ def claim_rows(seeds: dict[int, SeedResults]) -> list[dict]:
             for row in read_seed_claims(claim, seeds, "tsl", other, GAN_MEASURES, ranges, share)]
 
 
-def seed_record(data: PreparedData, train_seed: int, results: dict, seed: int) -> dict:
-    """What one training seed's measures came from: the request, the machine and versions, each GAN run's
-    precision, training time and record (`Run.trained_by`), and the embeddings run it was fed."""
-    return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data),
-            "train seed": train_seed, "evaluation draws": seed, "judges' seed": JUDGE_SEED, "machine": machine(),
-            "versions": versions(), "written": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "GANs": {f"{s} GAN seed {g}": {"run": r.gan.folder.name, "precision": r.precision,
-                                           "train minutes": round(r.train_s / 60, 1), "training": r.gan.run.trained_by(),
-                                           "embeddings": r.gan.system.run.folder.name}
-                     for (s, g), r in results.items()}}
-
-
 def combined_table(dataset: str, profile: str, seeds: dict[int, SeedResults]) -> Table:
     """Table II of `dataset` at `profile` over every complete training seed in `seeds`: rows, paired claims and
     the run details, read from the seeds' files alone (no data set or run needed: seeds may come from other
@@ -134,11 +91,7 @@ def combined_table(dataset: str, profile: str, seeds: dict[int, SeedResults]) ->
     caption = (f"{dataset} `{profile}` data (built in: not the paper's data; {paper})"
                if dataset in BUILTIN_DATASETS else f"{dataset} `{profile}` ({paper})")
     sizes = get_profile(profile, dataset)
-    details = {"data": "; ".join(sorted({r.record.get("data", "?") for r in seeds.values()})) or "no seed yet",
-               "training seeds": ", ".join(map(str, seeds)) or "none yet",
-               "cells": "mean over training seeds ± the between-seed standard error (none with one seed) [eval ± the "
-                        "evaluation noise of that mean: each seed's own error, sqrt(sum e^2) / n]; the in-domain "
-                        "score's own error is the std over its splits (the IS convention), not a standard error",
+    details = {**seed_details(seeds),
                "readings": "on paired differences per training seed (docs/statistics.md): 'beats' by the 95% t "
                            "interval (one seed: ± 2 evaluation errors), 'comparable' by two one-sided tests at 5% "
                            f"against ± {EQUIVALENCE_SHARE:g} x the judge's range (real ceiling to shuffled floor; for "
@@ -147,13 +100,6 @@ def combined_table(dataset: str, profile: str, seeds: dict[int, SeedResults]) ->
                "networks": f"teacher {sizes.teacher.teacher} EfficientNet-Lite0; speech encoder "
                            f"x{sizes.encoder.speech_width:g}; judges trained with seed {JUDGE_SEED}",
                "evaluation": f"{sizes.eval}"}
-    for s, result in seeds.items():
-        r = result.record
-        details[f"seed {s}"] = (f"{r.get('machine', 'machine not recorded')}, {r.get('versions', '')}, written "
-                                f"{r.get('written', '?')}; " + (f"from {r['source']}; " if "source" in r else "") +
-                                "; ".join(
-                                    f"{name}: {g['train minutes']} min ({g['precision']}; {g['training']})"
-                                    for name, g in r.get("GANs", {}).items()))
     return Table(STEM, f"Table II: {caption}", table2_rows(dataset, combine(seeds)), claim_rows(seeds), details)
 
 
@@ -161,18 +107,6 @@ def combine_table2(dataset: str, profile: str) -> Table:
     """The combining step alone: Table II from every complete seed committed under the results folder of
     `dataset` and `profile` (`make combine-table2`)."""
     return combined_table(dataset, profile, read_seeds(results_dir(dataset, profile), STEM))
-
-
-def words(value: str | Sequence) -> list[str]:
-    """A list from a space- or comma-separated string (a notebook or make parameter) or from a sequence."""
-    return str(value).replace(",", " ").split() if isinstance(value, str) else [str(v) for v in value]
-
-
-def seed_list(value: str | Sequence[int], name: str) -> list[int]:
-    """Non-negative integer seeds from a space- or comma-separated string or a sequence, in order, once each."""
-    if not all(s.isdigit() for s in words(value)):
-        raise ValueError(f"{name} must be non-negative integers separated by spaces, not {value!r}")
-    return list(dict.fromkeys(int(s) for s in words(value)))
 
 
 def seeds_per_system(train_seed: int, gan_seeds: str | Sequence[int] = "",
@@ -187,40 +121,27 @@ def seeds_per_system(train_seed: int, gan_seeds: str | Sequence[int] = "",
     return {s: [train_seed] + (extra if s in chosen else []) for s in systems}
 
 
-@dataclass
-class Table2:
-    """Table II as measured: the table combined over every complete seed in the results folder (`seeds`), and
-    this call's results per training seed (seed -> (system, GAN seed) -> `SystemResult`) and real references."""
-    table: Table
-    seeds: dict[int, SeedResults]
-    results: dict[int, dict[tuple[str, int], SystemResult]]
-    real: dict[int, dict[str, Estimate]]
-
-
 def table2(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED,), gan_seeds: str | Sequence[int] = "",
            seed_systems: str | Sequence[str] = "", seed: int = 0, device: str = "cpu",
-           progress: bool = True) -> Table2:
+           progress: bool = True) -> SeededTable:
     """Table II: for each of `train_seeds`, every system's encoder and GAN (and, for `seed_systems`, a GAN per
     `gan_seeds`) trained with it or reused, evaluated (draws seeded by `seed`) and written as that seed's files;
     then the table combined over every complete seed in `data.results` (this call's and any measured before)."""
-    results, real = {}, {}
-    for train_seed in seed_list(train_seeds, "train_seeds") or [TRAIN_SEED]:
-        print(f"== training seed {train_seed}", flush=True)
+    def measure_seed(train_seed: int) -> tuple[dict, dict, dict]:
         build_systems(data, train_seed, device=device, progress=progress)
         seeds = seeds_per_system(train_seed, gan_seeds, seed_systems)
-        results[train_seed] = measured = measure_all(
-            data, {(s, g): {"system": s, "gan_seed": g, "encoder_seed": train_seed} for s, gs in seeds.items()
-                   for g in gs}, seed=seed, device=device, progress=progress)
+        measured = measure_all(data, {(s, g): {"system": s, "gan_seed": g, "encoder_seed": train_seed}
+                                      for s, gs in seeds.items() for g in gs}, seed=seed, device=device,
+                               progress=progress)
         gan = next(iter(measured.values())).gan
-        real[train_seed] = real_reference(data, gan.config.image_sizes[-1], seed=seed, device=device, progress=False)
+        real = real_reference(data, gan.config.image_sizes[-1], seed=seed, device=device, progress=False)
         measures = {s: mean_over_seeds([measured[s, g].measures for g in gs]) for s, gs in seeds.items()}
-        write_seed(data.results, STEM, train_seed, seed_measures(measures, real[train_seed]),
-                   {**seed_record(data, train_seed, measured, seed), "GAN seeds": seeds})
-    found = read_seeds(data.results, STEM)
-    return Table2(combined_table(data.dataset, data.profile.name, found), found, results, real)
+        return measured, real, gan_rows(measures, real)
+    found, results, real = measure_seeds(data, STEM, train_seeds, seed, measure_seed)
+    return SeededTable(combined_table(data.dataset, data.profile.name, found), found, results, real)
 
 
-def same_caption_grid(data: PreparedData, measured: Table2, train_seed: int, seed: int = 0, device: str = "cpu",
+def same_caption_grid(data: PreparedData, measured: SeededTable, train_seed: int, seed: int = 0, device: str = "cpu",
                       shown: int = 6):
     """A figure of `shown` test images: the real image, then each system's image (its GAN of training seed
     `train_seed`) for the same spoken caption, one the recogniser heard, so that every system is shown the same

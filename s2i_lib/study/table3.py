@@ -13,8 +13,8 @@ from ..pipeline.evaluate import real_reference
 from ..pipeline.measure import measure_all
 from ..pipeline.systems import build_systems
 from ..report import GAN_MEASURES, SeedResults, Table, cited_table3, combine, measure, read_claims
-from .measured import Measured, gan_times
-from .table2 import SYSTEM_LABELS, seed_measures, table2_rows
+from .measured import Measured, gan_rows, gan_times
+from .table2 import SYSTEM_LABELS, table2_rows
 
 TABLE3_SYSTEMS = ("two_stage", "classifier", "tsl")
 PAPER_COLUMN = "paper FID (cited, Places-Subset)"
@@ -27,7 +27,7 @@ def table3_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estima
     paper's Table III FID cited in place of Table II's columns."""
     rows = []
     labels = {label: system for system, label in SYSTEM_LABELS.items()}
-    one = {train_seed: SeedResults(train_seed, seed_measures(measures, real), {})}
+    one = {train_seed: SeedResults(train_seed, gan_rows(measures, real), {})}
     for row in table2_rows("places", combine(one)):
         if "cited only" in row["system"]:
             continue

@@ -5,21 +5,26 @@ One, two and three branches with one, two and three discriminators, from the sam
 (Table II's encoder) and trained with the same schedule (`measure_system` with `branches`, `base_size`). Each
 model is scored at its largest output against the real test images resized to that resolution (FID, KID, the
 in-domain score, R-precision and, on built-in data, spoken-attribute accuracy); the real images' own half
-against half reference is given at each resolution, since FID's floor moves with the resolution.
+against half reference and in-domain score are given at each resolution, since FID's floor moves with the
+resolution and the score's judge (trained at `score_size`) sees every side resized. Over training seeds like
+Table II: each seed's files, the table combined over every committed seed, claims on paired differences.
 """
 from __future__ import annotations
 
 import torch
 
+from collections.abc import Sequence
+
 from ..config import TRAIN_SEED
 from ..data.prepare import PreparedData
 from ..generate import generate
-from ..metrics.uncertainty import Estimate
+from ..metrics.uncertainty import OverSeeds
 from ..pipeline.evaluate import real_reference
 from ..pipeline.measure import measure_all
+from ..pipeline.systems import build_systems
 from ..plots import image_table
-from ..report import GAN_MEASURES, Measure, Table, cells, cited, paper_dataset, read_claims, versus
-from .measured import Measured, data_details, gan_times, shown_images
+from ..report import GAN_MEASURES, Measure, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims
+from .measured import BEATS_READING, REAL, SeededTable, gan_rows, measure_seeds, seed_cells, seed_details, shown_images
 
 SCALES = (1, 2, 3)        # branches (and discriminators) of Table V's rows
 
@@ -42,61 +47,74 @@ def cited_row(dataset: str, branches: int) -> dict[str, str]:
 
 
 REAL_MEASURES = (Measure("FID", True, 2, column="real half vs half FID"),
-                 Measure("KID", True, 2, 1000, "real half vs half KID x 1000"))
+                 Measure("KID", True, 2, 1000, "real half vs half KID x 1000"),
+                 Measure("score", False, 2, column="real score at this side (judge's held-out fifth)"))
+STEM = "table5"
 
 
-def table5_rows(data: PreparedData, measures: dict[int, dict[str, Estimate]],
-                real: dict[int, dict[str, Estimate]]) -> list[dict]:
-    """One row per measured branch count: its sizes, Table II's measures at its largest side, the real test
-    images' half-against-half FID / KID at that side, and the paper's row with as many branches, cited."""
+def real_row(branches: int) -> str:
+    """The per-seed row of the real test images at the largest side of `branches` branches."""
+    return f"{REAL} {branches}"
+
+
+def table5_rows(data: PreparedData, combined: dict[str, dict[str, OverSeeds]]) -> list[dict]:
+    """One row per measured branch count: its sizes, the training seeds, Table II's measures at its largest side
+    (mean ± between-seed s.e. [evaluation noise]), the real test images' half-against-half FID / KID and their
+    in-domain score at that side (the score's judge works at `score_size` and sees every side resized to it), and
+    the paper's row with as many branches, cited."""
     return [{"branches / discriminators": branches, "sizes": " / ".join(map(str, scale_sizes(data, branches))),
-             **cells(measures[branches], GAN_MEASURES), **cells(real.get(branches, {}), REAL_MEASURES),
+             **seed_cells(combined[str(branches)], GAN_MEASURES),
+             **{m.heading: m.shown_seeds(combined.get(real_row(branches), {}).get(m.name)) for m in REAL_MEASURES},
              **cited_row(data.dataset, branches)}
-            for branches in SCALES if branches in measures]
+            for branches in SCALES if str(branches) in combined]
 
 
-def table5_claims(measures: dict[int, dict[str, Estimate]]) -> list[dict]:
+def table5_claims(seeds: dict[int, SeedResults]) -> list[dict]:
     """The paper's claim "the higher the resolution, the better the scores", read between each pair of
-    consecutive branch counts on every measure (held / not held / within noise)."""
-    return [row for more, fewer in ((2, 1), (3, 2), (3, 1)) if more in measures and fewer in measures
-            for row in read_claims("higher resolution, better scores", measures[more], measures[fewer], GAN_MEASURES,
-                                   versus(), {"compared": f"{more} vs {fewer} branches"})]
+    consecutive branch counts on every measure, on the paired differences per training seed."""
+    return [row for more, fewer in ((2, 1), (3, 2), (3, 1))
+            for row in read_seed_claims("higher resolution, better scores", seeds, str(more), str(fewer),
+                                        GAN_MEASURES, {}, before={"compared": f"{more} vs {fewer} branches"})]
 
 
-def table5(data: PreparedData, *, train_seed: int = TRAIN_SEED, seed: int = 0, device: str = "cpu",
-           progress: bool = True) -> Measured:
-    """Table V: a GAN per branch count of `SCALES` (from `scale_base`, on Table II's TSL embeddings, trained with
-    `train_seed`) trained or reused and evaluated at its largest side (draws seeded by `seed`), with the real
-    images' half-against-half reference at each side; the rows, the paper's claim and the run details."""
+def table5(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED,), seed: int = 0,
+           device: str = "cpu", progress: bool = True) -> SeededTable:
+    """Table V: for each of `train_seeds`, a GAN per branch count of `SCALES` (from `scale_base`, on that seed's
+    TSL embeddings) trained with it or reused and evaluated at its largest side (draws seeded by `seed`), with the
+    real images' reference at each side, written as that seed's files; then the table combined over every
+    complete seed in `data.results`."""
     base = scale_base(data)
-    results = measure_all(data, {b: {"system": "tsl", "gan_seed": train_seed, "encoder_seed": train_seed,
-                                     "branches": b, "base_size": base, "shuffled_control": False} for b in SCALES},
-                          seed=seed, device=device, progress=progress)
-    real = {b: real_reference(data, scale_sizes(data, b)[-1], seed=seed, device=device,
-                              progress=False)
-            for b in SCALES}
-    measures = {b: r.measures for b, r in results.items()}
+
+    def measure_seed(train_seed: int) -> tuple[dict, dict, dict]:
+        build_systems(data, train_seed, ("tsl",), device=device, progress=progress)
+        results = measure_all(data, {b: {"system": "tsl", "gan_seed": train_seed, "encoder_seed": train_seed,
+                                         "branches": b, "base_size": base, "shuffled_control": False}
+                                     for b in SCALES}, seed=seed, device=device, progress=progress)
+        real = {b: real_reference(data, scale_sizes(data, b)[-1], seed=seed, device=device, progress=False)
+                for b in SCALES}
+        rows = gan_rows({str(b): r.measures for b, r in results.items()}, None)
+        return results, real, {**rows, **{real_row(b): {m.name: real[b][m.name] for m in REAL_MEASURES}
+                                          for b in SCALES}}
+    found, results, real = measure_seeds(data, STEM, train_seeds, seed, measure_seed)
     caption = (f"{data.dataset} `{data.profile.name}`" + (" (built in: not the paper's data)" if data.builtin else "")
                + f", base {base} px; paper columns cited from {paper_dataset(data.dataset, 'V')}")
-    details = {"data": data_details(data),
-               "networks": "Table II's TSL speech encoder; GANs "
-                           + "; ".join(str(r.gan.config) for r in results.values()),
-               "seeds": f"encoder and GANs {train_seed}; evaluation draws {seed}",
-               "GAN training (recorded)": gan_times(results, lambda b: f"{b} branch(es)")}
-    table = Table("table5", f"Table V: {caption}", table5_rows(data, measures, real), table5_claims(measures),
-                  details)
-    return Measured(table, results, measures, real)
+    details = {**seed_details(found), "readings": BEATS_READING,
+               "networks": "Table II's TSL speech encoder of each seed; GANs of " + ", ".join(
+                   " / ".join(map(str, scale_sizes(data, b))) + " px" for b in SCALES) + f" from {data.profile.gan}"}
+    table = Table(STEM, f"Table V: {caption}", table5_rows(data, combine(found)), table5_claims(found), details)
+    return SeededTable(table, found, results, real)
 
 
-def scales_grid(data: PreparedData, measured: Measured, seed: int = 0, device: str = "cpu", shown: int = 6):
-    """A figure of `shown` test captions (rows) and each branch count's image (columns), enlarged to the largest
-    side by nearest neighbour so that the resolutions compare at one size."""
+def scales_grid(data: PreparedData, measured: SeededTable, train_seed: int, seed: int = 0, device: str = "cpu",
+                shown: int = 6):
+    """A figure of `shown` test captions (rows) and each branch count's image (columns; training seed
+    `train_seed`), enlarged to the largest side by nearest neighbour so that the resolutions compare at one size."""
     test = data.records["test"]
     picks = shown_images(data, shown)
     largest = scale_sizes(data, max(SCALES))[-1]
     columns = []
     for branches in SCALES:
-        result = measured.results[branches]
+        result = measured.results[train_seed][branches]
         images = generate(result.netG, result.gan.embeddings.embeddings["test"][picks, :1], seed=seed, device=device,
                           progress=False)[:, 0, 0].float()
         columns.append(torch.nn.functional.interpolate(images, size=largest, mode="nearest").to(torch.uint8))
