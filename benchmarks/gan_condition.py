@@ -72,7 +72,7 @@ def main() -> None:
         following = condition_following(load_generator(run_dir / "last.pt"), scorer, embeddings["test"], targets,
                                         args.seed)
         row = {"iteration": iteration, "chunk_s": "" if chunk_s is None else round(chunk_s, 1),
-               **{f"{name}_{attr}": round(acc, 4) for name, accs in following.items() for attr, acc in accs.items()}}
+               **{f"{name}_{attr}": round(acc.value, 4) for name, accs in following.items() for attr, acc in accs.items()}}
         append_row(table, row)
         print(f"iteration {iteration}: matched {row['matched_overall']:.3f}, shuffled {row['shuffled_overall']:.3f}"
               f"{'' if chunk_s is None else f', chunk {chunk_s:.0f} s'}", flush=True)

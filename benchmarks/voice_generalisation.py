@@ -45,20 +45,14 @@ def rows_for(data, augment: str, held_out: set[str], skip: tuple[str, ...], stag
     pooled = recall_by_group(embeddings, groups, teacher.features["test"].mean(1))
     per_voice = recall_by_group(embeddings, [r.voices for r in test], teacher.features["test"].mean(1))
     held, heard = pooled["held-out voices"], pooled["training voices"]
-
-    def se(p, n):
-        return math.sqrt(p * (1 - p) / n)
-    ratio = held["R@10"] / heard["R@10"]
-    ratio_se = ratio * math.hypot(se(held["R@10"], held["captions"]) / held["R@10"],
-                                  se(heard["R@10"], heard["captions"]) / heard["R@10"])
+    ratio = held["R@10"].value / heard["R@10"].value
+    ratio_se = ratio * math.hypot(held["R@10"].error / held["R@10"].value, heard["R@10"].error / heard["R@10"].value)
     row = {"stage": stage, "augment": augment, "run": encoder.run.folder.name,
-           "train s (this call)": round(seconds),
-           "held-out R@10": f"{held['R@10']:.3f} ± {se(held['R@10'], held['captions']):.3f}",
-           "training-voice R@10": f"{heard['R@10']:.3f} ± {se(heard['R@10'], heard['captions']):.3f}",
-           "ratio": f"{ratio:.2f} ± {ratio_se:.2f}", "held-out R@1": round(held["R@1"], 3),
-           "training-voice R@1": round(heard["R@1"], 3), "held-out captions": held["captions"],
-           "training-voice captions": heard["captions"]}
-    voices = {v: round(s["R@10"], 3) for v, s in per_voice.items() if v in held_out}
+           "train s (this call)": round(seconds), "held-out R@10": held["R@10"].shown(),
+           "training-voice R@10": heard["R@10"].shown(), "ratio": f"{ratio:.2f} ± {ratio_se:.2f}",
+           "held-out R@1": held["R@1"].shown(), "training-voice R@1": heard["R@1"].shown(),
+           "held-out captions": held["captions"], "training-voice captions": heard["captions"]}
+    voices = {v: s["R@10"].shown() for v, s in per_voice.items() if v in held_out}
     return [{**row, "held-out voices' R@10": "; ".join(f"{v} {r}" for v, r in voices.items())}]
 
 

@@ -2,9 +2,9 @@
 
 The built-in test split is spoken by the training voices and by voices held out of training (`use` "test" in
 `s2i_lib.data.voices`). For a trained speech system's test embeddings, every caption ranks all test images'
-teacher features (speech-to-image recall@k, `metrics.retrieval.recall_by_group`); the rows group captions by
-voice, then pool the held-out voices and the training voices. Reads finished runs only (notebook 01 makes
-them); writes `results/<dataset>/<profile>/voice_retrieval.csv` and prints the table.
+teacher features (speech-to-image recall@k ± its binomial standard error, `metrics.retrieval.recall_by_group`);
+the rows group captions by voice, then pool the held-out voices and the training voices. Reads finished runs
+only (notebook 01 makes them); writes `results/<dataset>/<profile>/voice_retrieval.csv` and prints the table.
 
     python benchmarks/voice_retrieval.py --profile default --system tsl
 """
@@ -15,6 +15,7 @@ import argparse
 from s2i_lib.config import shown
 from s2i_lib.data import markdown_table, prepare, voice_pool, write_csv
 from s2i_lib.metrics.retrieval import recall_by_group
+from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.pipeline import System
 from s2i_lib.pipeline import teacher_stage
 
@@ -37,7 +38,7 @@ def main() -> None:
     pooled = recall_by_group(embeddings, [["held-out voices" if v in held_out else "training voices" for v in vs]
                                           for vs in voices], features)
     rows += [{"voice": group, "held out": group == "held-out voices", **scores} for group, scores in pooled.items()]
-    rows = [{k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()} for row in rows]
+    rows = [{k: v.shown() if isinstance(v, Estimate) else v for k, v in row.items()} for row in rows]
     out = data.results / "voice_retrieval.csv"
     write_csv(rows, out)
     print(f"{args.dataset} `{args.profile}`, {args.system} test embeddings, {len(test)} test images\n")

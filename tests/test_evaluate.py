@@ -15,6 +15,7 @@ from s2i_lib.config import get_profile
 from s2i_lib.data.content import PARTS
 from s2i_lib.data.prepare import PreparedData
 from s2i_lib.metrics.fid import fid_by_singular_values, fid_from_features
+from s2i_lib.metrics.semantic import pooled_accuracy
 from s2i_lib.metrics.uncertainty import HELD, NOT_HELD, WITHIN_NOISE, Estimate, bootstrap_error, read_claim
 from s2i_lib.pipeline import evaluate
 from s2i_lib.pipeline.runs import Run
@@ -58,7 +59,7 @@ def test_picked_captions_are_distinct_and_seeded():
 
 def test_hits_pool_every_spoken_attribute():
     hits = [{"crown": True, "wing": False}, {"crown": True}, {"tail": False, "wing": True}]
-    est = evaluate.hits_estimate(hits, reps=10, seed=0)
+    est = pooled_accuracy(hits, reps=10, seed=0)
     assert est.value == pytest.approx(3 / 5) and est.error > 0
 
 

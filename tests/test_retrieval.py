@@ -1,9 +1,12 @@
 """The authors' class-centre accuracy and AP@k, and caption -> image recall@k, on hand-computed cases."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
+from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.metrics.retrieval import (class_centre_accuracy, precision_at_k, retrieval_table,
                                        speech_to_image_recall)
 
@@ -66,7 +69,21 @@ def test_recall_by_group_on_a_hand_computed_case():
                         [[0, 0, 1.0], [1.0, 0, 0]]])                # image 2: a hits, b misses
     groups = [["a", "b"], ["a", "b"], ["a", "b"]]
     out = recall_by_group(emb, groups, features, ks=(1, 3))
-    assert out["a"] == {"captions": 3, "R@1": 1.0, "R@3": 1.0}
-    assert out["b"]["captions"] == 3 and out["b"]["R@1"] == pytest.approx(1 / 3) and out["b"]["R@3"] == 1.0
+    assert out["a"] == {"captions": 3, "R@1": Estimate(1.0, 0.0), "R@3": Estimate(1.0, 0.0)}
+    assert out["b"]["captions"] == 3 and out["b"]["R@1"].value == pytest.approx(1 / 3)
+    assert out["b"]["R@1"].error == pytest.approx(math.sqrt(1 / 3 * 2 / 3 / 3))      # binomial, 3 captions
+    assert out["b"]["R@3"] == Estimate(1.0, 0.0)
     with pytest.raises(ValueError, match="5 group labels for 6 captions"):
         recall_by_group(emb, [["a", "b"], ["a", "b"], ["a"]], features)
+
+
+def test_an_encoders_retrieval_row_carries_an_error_on_every_number():
+    from s2i_lib.metrics.retrieval import encoder_retrieval, speech_class_accuracy
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    features = torch.randn(6, 5)
+    embeddings = (features + 0.3 * torch.randn(6, 5))[:, None].repeat(1, 2, 1)
+    row = encoder_retrieval(embeddings, labels, features, reps=20)
+    assert set(row) == {"speech class acc", "class-centre acc", "AP@50", "R@1", "R@5", "R@10"}
+    assert row["speech class acc"].value == pytest.approx(speech_class_accuracy(embeddings, labels))
+    assert all(isinstance(e, Estimate) and e.error >= 0 for e in row.values())

@@ -18,10 +18,10 @@ from s2i_lib.degrade import CLEAN, Condition
 from s2i_lib.metrics.uncertainty import Estimate
 from s2i_lib.models.text_encoder import TextEncoder, Vocabulary
 from s2i_lib.pipeline import degraded, evaluate
-from s2i_lib.pipeline.degraded import (SHUFFLED, StandinResult, degraded_speech, held_out_utterances, measure_standin,
-                                      wer_estimate)
+from s2i_lib.pipeline.degraded import SHUFFLED, StandinResult, degraded_speech, held_out_utterances, measure_standin
 from s2i_lib.pipeline.gan import derangement
 from s2i_lib.pipeline.runs import Run
+from s2i_lib.pipeline.transcripts import wer_estimate
 from s2i_lib.study.standin import DEGRADES, standin_claims, standin_rows
 from s2i_lib.study.table3 import PAPER_COLUMN, table3_claims, table3_rows
 from test_dataset import make_records

@@ -1,10 +1,13 @@
 """Two-stage transcription: seeded caption subsets, and a killed run resumes without redoing its work."""
 from __future__ import annotations
 
+import math
+
 import json
 
 import s2i_lib.pipeline.transcripts as transcripts
 from s2i_lib.data.records import Record
+from s2i_lib.metrics.uncertainty import Estimate
 
 
 def records(n=3, k=4):
@@ -41,6 +44,6 @@ def test_wer_by_voice_groups_and_pools_utterances():
                    captions=["small bird", "big bird"], wavs=["0", "1"], voices=["v1", "v1"])]
     said = {"c/0#0": "a red bird", "c/0#1": "the blue", "c/1#1": "big bird"}
     rows = transcripts.wer_by_voice(recs, [(0, 0), (0, 1), (1, 1)], said, held_out=("v2",))
-    assert rows[0] == {"voice": "v1", "held out": False, "utterances": 2, "WER": 0.0}
-    assert rows[1] == {"voice": "v2", "held out": True, "utterances": 1, "WER": 2 / 3}   # a->the, bird deleted
-    assert rows[2]["voice"] == "all" and rows[2]["WER"] == 2 / 8
+    assert rows[0] == {"voice": "v1", "held out": False, "utterances": 2, "WER": Estimate(0.0, 0.0)}
+    assert rows[1]["WER"].value == 2 / 3 and math.isnan(rows[1]["WER"].error)   # a->the, bird deleted; one utterance
+    assert rows[2]["voice"] == "all" and rows[2]["WER"].value == 2 / 8 and rows[2]["WER"].error > 0

@@ -10,6 +10,8 @@ embedding and counts the caption's own image within the top k. `speech_class_acc
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -66,8 +68,13 @@ def speech_to_image_recall(embeddings: Tensor, image_index: Tensor, image_featur
 
 
 def speech_class_accuracy(embeddings: Tensor, labels: Tensor) -> float:
-    """Leave-one-image-out nearest class centre among the caption embeddings alone (N, K, D), by cosine: each
-    image's mean unit-length caption embedding against every class's centre computed without that image.
+    """Leave-one-image-out nearest class centre among the caption embeddings alone (`speech_class_hits`)."""
+    return float(speech_class_hits(embeddings, labels).mean())
+
+
+def speech_class_hits(embeddings: Tensor, labels: Tensor) -> np.ndarray:
+    """(N,) bool: leave-one-image-out nearest class centre among the caption embeddings alone (N, K, D), by
+    cosine: each image's mean unit-length caption embedding against every class's centre computed without it.
 
     It needs no image features, so it compares encoders whose embeddings live in different spaces: the
     classifier baseline's space is its own, where the teacher-space retrieval above cannot find anything."""
@@ -75,15 +82,15 @@ def speech_class_accuracy(embeddings: Tensor, labels: Tensor) -> float:
     classes, index = torch.unique(labels, return_inverse=True)
     sums = torch.zeros(len(classes), per_image.shape[1], dtype=torch.float64).index_add_(0, index, per_image)
     counts = torch.bincount(index, minlength=len(classes)).double()
-    hits = 0
+    hits = np.zeros(len(per_image), dtype=bool)
     for i in range(len(per_image)):
         centres, n = sums.clone(), counts.clone()
         centres[index[i]] -= per_image[i]
         n[index[i]] -= 1
         scores = F.cosine_similarity(per_image[i][None], centres / n.clamp(min=1)[:, None], dim=1)
         scores[n == 0] = -2                                                       # a class of one image
-        hits += int(scores.argmax() == index[i])
-    return hits / len(per_image)
+        hits[i] = bool(scores.argmax() == index[i])
+    return hits
 
 
 def retrieval_table(embeddings: Tensor, labels: Tensor, image_features: Tensor) -> dict[str, float]:
@@ -115,11 +122,22 @@ def retrieval_estimates(embeddings: Tensor, labels: Tensor, image_features: Tens
     return out
 
 
+def encoder_retrieval(embeddings: Tensor, labels: Tensor, image_features: Tensor, reps: int = 50,
+                      seed: int = 0) -> dict[str, Estimate]:
+    """An encoder's unseen-class retrieval table row: its speech class accuracy (`speech_class_hits`,
+    bootstrapped over the images) and `retrieval_estimates`, each with one standard error."""
+    hits = speech_class_hits(embeddings, labels).astype(np.float64)
+    return {"speech class acc": Estimate(float(hits.mean()), bootstrap_error(lambda idx: hits[idx].mean(), len(hits),
+                                                                            reps, seed)),
+            **retrieval_estimates(embeddings, labels, image_features, reps, seed)}
+
+
 def recall_by_group(embeddings: Tensor, groups: list[list[str]], image_features: Tensor,
-                    ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, dict[str, float]]:
+                    ks: tuple[int, ...] = (1, 5, 10)) -> dict[str, dict]:
     """Speech-to-image recall@k of caption embeddings (N, K, D) against the N images' features, reported per
     group of captions (`groups[i][k]`, e.g. the voice that spoke caption k of image i): group -> {"captions": count,
-    "R@k": recall}. Every caption ranks all N images, whatever its group."""
+    "R@k": recall ± its binomial standard error sqrt(p (1 - p) / n), the captions taken as independent}. Every
+    caption ranks all N images, whatever its group."""
     n, k, _ = embeddings.shape
     flat = embeddings.reshape(n * k, -1)
     labels = [g for per_image in groups for g in per_image]
@@ -129,6 +147,7 @@ def recall_by_group(embeddings: Tensor, groups: list[list[str]], image_features:
     out = {}
     for group in sorted(set(labels)):
         rows = torch.tensor([i for i, g in enumerate(labels) if g == group])
+        recall = speech_to_image_recall(flat[rows], image_index[rows], image_features, ks)
         out[group] = {"captions": len(rows),
-                      **speech_to_image_recall(flat[rows], image_index[rows], image_features, ks)}
+                      **{k: Estimate(p, math.sqrt(p * (1 - p) / len(rows))) for k, p in recall.items()}}
     return out

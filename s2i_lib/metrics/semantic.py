@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from s2i_lib.metrics.attributes import AttributeClassifier, predict_attributes
+from s2i_lib.metrics.uncertainty import Estimate, bootstrap_error
 
 
 def spoken_attributes(attributes: dict[str, str], mentions: Sequence[str]) -> dict[str, str]:
@@ -33,21 +34,31 @@ def spoken_attribute_hits(model: AttributeClassifier, images: Tensor,
             for i, said in enumerate(spoken)]
 
 
-def accuracy_from_hits(hits: Sequence[dict[str, bool]]) -> dict[str, float]:
-    """Per attribute, the accuracy over the images that spoke it; "overall" pools every (image, attribute)."""
-    by_name: dict[str, list[bool]] = {}
-    for image in hits:
-        for name, hit in image.items():
-            by_name.setdefault(name, []).append(hit)
-    if not by_name:
+def pooled_accuracy(hits: Sequence[dict], reps: int = 50, seed: int = 0) -> Estimate:
+    """Accuracy pooled over every (image, spoken attribute) of `hits` (per image, {attribute: read correctly?}),
+    with its bootstrap error over the images (NaN with fewer than two)."""
+    correct = np.array([sum(h.values()) for h in hits], dtype=np.float64)
+    spoken = np.array([len(h) for h in hits], dtype=np.float64)
+    value = float(correct.sum() / spoken.sum())
+    if len(hits) < 2:
+        return Estimate(value, float("nan"))
+    return Estimate(value, bootstrap_error(lambda idx: correct[idx].sum() / max(spoken[idx].sum(), 1), len(hits),
+                                           reps, seed))
+
+
+def accuracy_from_hits(hits: Sequence[dict[str, bool]], reps: int = 50, seed: int = 0) -> dict[str, Estimate]:
+    """Per attribute, the accuracy over the images that spoke it; "overall" pools every (image, attribute); each
+    with its bootstrap error over the images (`pooled_accuracy`)."""
+    names = sorted({name for image in hits for name in image})
+    if not names:
         raise ValueError("no caption spoke any attribute")
-    acc = {name: float(np.mean(h)) for name, h in sorted(by_name.items())}
-    acc["overall"] = float(np.mean([x for h in by_name.values() for x in h]))
+    acc = {name: pooled_accuracy([{name: h[name]} for h in hits if name in h], reps, seed) for name in names}
+    acc["overall"] = pooled_accuracy([h for h in hits if h], reps, seed)
     return acc
 
 
 def spoken_attribute_accuracy(model: AttributeClassifier, images: Tensor,
-                              spoken: Sequence[dict[str, str]]) -> dict[str, float]:
+                              spoken: Sequence[dict[str, str]]) -> dict[str, Estimate]:
     """Per attribute, the accuracy over the images whose caption spoke it; "overall" pools every spoken
     (image, attribute) pair (`spoken_attribute_hits`, `accuracy_from_hits`)."""
     return accuracy_from_hits(spoken_attribute_hits(model, images, spoken))

@@ -38,6 +38,10 @@ class Estimate:
     def __str__(self) -> str:
         return f"{self.value:.3g} ± {self.error:.2g}"
 
+    def shown(self, digits: int = 3) -> str:
+        """"value ± error" with `digits` decimals each."""
+        return f"{self.value:.{digits}f} ± {self.error:.{digits}f}"
+
 
 def bootstrap_error(statistic: Callable[[np.ndarray], float], n: int, reps: int = 20, seed: int = 0) -> float:
     """Std of `statistic(indices)` over `reps` resamples of range(n) with replacement (seeded)."""

@@ -30,7 +30,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..asr import normalize_text, word_error_rate
 from ..audio import load_logmel, pad_or_truncate, read_wav, write_wav
 from ..checkpoint import CorruptFileError, load_checkpoint, save_checkpoint
 from ..data.prepare import PreparedData
@@ -40,14 +39,14 @@ from ..degrade import CLEAN, Condition, condition_groups, conditions
 from ..generate import generate
 from ..metrics.fid import fid_features
 from ..metrics.retrieval import image_ranks
-from ..metrics.semantic import spoken_attribute_hits
+from ..metrics.semantic import pooled_accuracy, spoken_attribute_hits
 from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..progress import tqdm
 from .encoders import TrainedEncoder, embed_texts
-from .evaluate import fid_estimate, hits_estimate, kid_estimate, real_test_features
+from .evaluate import fid_estimate, kid_estimate, real_test_features
 from .gan import GANRun, derangement, spoken_targets
 from .runs import Run
-from .transcripts import RECOGNISER, transcribe_files
+from .transcripts import RECOGNISER, transcribe_files, wer_estimate
 
 STANDIN = "offline stand-in: synthetic built-in speech from held-out voices, degraded (not real speech)"
 STANDIN_SYSTEMS = ("two_stage", "classifier", "tsl")
@@ -157,14 +156,6 @@ def mean_estimate(values: np.ndarray, reps: int, seed: int) -> Estimate:
     return Estimate(float(values.mean()), bootstrap_error(lambda idx: values[idx].mean(), len(values), reps, seed))
 
 
-def wer_estimate(references: list[str], hypotheses: list[str], reps: int, seed: int) -> Estimate:
-    """Corpus WER (`asr.word_error_rate`) with its bootstrap error over the utterances."""
-    words = np.array([len(normalize_text(r).split()) for r in references], dtype=np.float64)
-    errors = np.array([word_error_rate([r], [h]) * n for r, h, n in zip(references, hypotheses, words)])
-    return Estimate(word_error_rate(references, hypotheses),
-                    bootstrap_error(lambda idx: errors[idx].sum() / max(words[idx].sum(), 1), len(words), reps, seed))
-
-
 def robustness_run(data: PreparedData, gan: GANRun, speech: DegradedSpeech, transcripts: Run | None,
                    seed: int) -> Run:
     sizes = data.profile.eval
@@ -224,7 +215,7 @@ def measure_standin(data: PreparedData, gan: GANRun, netG, encoder: TrainedEncod
             if scorer is not None:
                 spoken = [targets[i][k] for i, k in speech.pairs]
                 hits = spoken_attribute_hits(scorer, images.float() / 127.5 - 1, spoken)
-                measures["attributes"] = hits_estimate(hits, reps, seed)
+                measures["attributes"] = pooled_accuracy(hits, reps, seed)
             if real is None:
                 real = real_test_features(data, images.shape[-1], device, progress)[images_of.numpy()]
             fake = fid_features(images.float() / 255, device=device, progress=False)

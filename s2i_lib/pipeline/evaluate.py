@@ -50,7 +50,7 @@ from ..metrics.fid import PROTOCOL, fid_by_singular_values, fid_features
 from ..metrics.inception_score import (InDomainClassifier, class_probabilities, classifier_accuracy,
                                        fine_tune_classifier, inception_score)
 from ..metrics.kid import kid
-from ..metrics.semantic import r_precision_hits, spoken_attribute_hits
+from ..metrics.semantic import pooled_accuracy, r_precision_hits, spoken_attribute_hits
 from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..models.stackgan import Generator
 from ..models.teachers import ImageTeacher, teacher_features
@@ -182,15 +182,6 @@ def fid_kid(data: PreparedData, real: np.ndarray, images: Tensor, seed: int, dev
             kid_estimate(real, fake, sizes.kid_subsets, sizes.kid_subset_size, seed))
 
 
-def hits_estimate(hits: list[dict[str, bool]], reps: int, seed: int) -> Estimate:
-    """Pooled accuracy over every (image, spoken attribute) and its bootstrap error over the images."""
-    correct = np.array([sum(h.values()) for h in hits], dtype=np.float64)
-    spoken = np.array([len(h) for h in hits], dtype=np.float64)
-    value = correct.sum() / spoken.sum()
-    return Estimate(float(value), bootstrap_error(lambda idx: correct[idx].sum() / max(spoken[idx].sum(), 1),
-                                                  len(hits), reps, seed))
-
-
 R_PRECISION_CANDIDATES = 100      # AttnGAN's R: the true caption against 99 mismatched ones
 
 
@@ -283,13 +274,13 @@ def flat(images: Tensor) -> Tensor:
 def attribute_estimate(data: PreparedData, scorer: AttributeClassifier, images: Tensor, spoken: np.ndarray,
                        seed: int) -> Estimate:
     """Spoken-attribute accuracy of uint8 images (N, k, ..., 3, H, W), image i's j-th scored on the attributes
-    its caption `spoken[i, j]` spoke, pooled per test image (`hits_estimate`)."""
+    its caption `spoken[i, j]` spoke, pooled per test image (`metrics.semantic.pooled_accuracy`)."""
     targets = spoken_targets(data, "test")
     said = [targets[i][k] for i, row in enumerate(spoken) for k in row]
     hits = spoken_attribute_hits(scorer, flat(images).float() / 127.5 - 1, said)
     k = spoken.shape[1]
     per_image = [{(j, name): hit for j in range(k) for name, hit in hits[i * k + j].items()} for i in range(len(spoken))]
-    return hits_estimate(per_image, data.profile.eval.bootstrap_reps, seed)
+    return pooled_accuracy(per_image, data.profile.eval.bootstrap_reps, seed)
 
 
 def real_reference(data: PreparedData, image_size: int, *, seed: int = 0, device: str = "cpu",

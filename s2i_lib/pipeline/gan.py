@@ -203,7 +203,8 @@ def condition_hits(netG: Generator, scorer: AttributeClassifier, embeddings: Ten
 def condition_following(netG: Generator, scorer: AttributeClassifier, embeddings: Tensor,
                         targets: list[list[dict[str, str]]], seed: int = 0, device: str = "cpu",
                         real_images: Tensor | None = None) -> dict[str, dict]:
-    """Attribute accuracy (per attribute and "overall") of `condition_hits`: images generated for one seeded
+    """Attribute accuracy (per attribute and "overall", each ± its bootstrap error over the images:
+    `metrics.semantic.accuracy_from_hits`) of `condition_hits`: images generated for one seeded
     caption per image, scored on the attributes that caption spoke, with the matched embedding and with another
     image's embedding (shuffled control), and with `real_images` the real images on the same attributes
     ("real", the ceiling).

@@ -17,12 +17,14 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from ..progress import tqdm
 
+from ..asr import normalize_text, word_error_rate
 from ..audio import read_wav
 from ..data.dataset import utterance_key
 from ..data.prepare import PreparedData
 from ..data.records import Record
+from ..metrics.uncertainty import Estimate, bootstrap_error
+from ..progress import tqdm
 from .runs import Run
 
 RECOGNISER = "pocketsphinx 5.1.1 (en-us)"
@@ -107,23 +109,33 @@ def transcribe_captions(records: list[Record], pairs: list[tuple[int, int]], pat
     return transcribe_files(jobs, path, workers, progress)
 
 
-def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcripts: dict[str, str],
-                 held_out: tuple[str, ...] = ()) -> list[dict]:
-    """Corpus WER of the transcribed captions per voice (voices of `held_out` marked), then over all."""
-    from ..asr import word_error_rate
+def wer_estimate(references: list[str], hypotheses: list[str], reps: int, seed: int) -> Estimate:
+    """Corpus WER (`asr.word_error_rate`) with its bootstrap error over the utterances (NaN for one utterance)."""
+    words = np.array([len(normalize_text(r).split()) for r in references], dtype=np.float64)
+    errors = np.array([word_error_rate([r], [h]) * n for r, h, n in zip(references, hypotheses, words)])
+    wer = word_error_rate(references, hypotheses)
+    if len(words) < 2:
+        return Estimate(wer, float("nan"))
+    return Estimate(wer, bootstrap_error(lambda idx: errors[idx].sum() / max(words[idx].sum(), 1), len(words), reps,
+                                         seed))
 
+
+def wer_by_voice(records: list[Record], pairs: list[tuple[int, int]], transcripts: dict[str, str],
+                 held_out: tuple[str, ...] = (), reps: int = 50, seed: int = 0) -> list[dict]:
+    """Corpus WER of the transcribed captions per voice (voices of `held_out` marked), then over all, each with
+    its bootstrap error over the utterances (`wer_estimate`)."""
     groups: dict[str, tuple[list[str], list[str]]] = {}
     for i, k in pairs:
         voice = records[i].voices[k] if records[i].voices else "unknown"
         refs, hyps = groups.setdefault(voice, ([], []))
         refs.append(records[i].captions[k])
         hyps.append(transcripts[utterance_key(records[i], k)])
-    rows = [{"voice": v, "held out": v in held_out, "utterances": len(refs), "WER": word_error_rate(refs, hyps)}
-            for v, (refs, hyps) in sorted(groups.items())]
+    rows = [{"voice": v, "held out": v in held_out, "utterances": len(refs),
+             "WER": wer_estimate(refs, hyps, reps, seed)} for v, (refs, hyps) in sorted(groups.items())]
     all_refs = [r for refs, _ in groups.values() for r in refs]
     all_hyps = [h for _, hyps in groups.values() for h in hyps]
     rows.append({"voice": "all", "held out": "", "utterances": len(all_refs),
-                 "WER": word_error_rate(all_refs, all_hyps)})
+                 "WER": wer_estimate(all_refs, all_hyps, reps, seed)})
     return rows
 
 

@@ -32,8 +32,7 @@ class Measure:
             return ""
         if math.isnan(estimate.value):
             return "n/a"
-        value, error = self.scale * estimate.value, self.scale * estimate.error
-        return f"{value:.{self.digits}f} ± {error:.{self.digits}f}"
+        return Estimate(self.scale * estimate.value, self.scale * estimate.error).shown(self.digits)
 
     def shown_seeds(self, values: OverSeeds | None) -> str:
         """A cell combined over training seeds: "mean ± between-seed s.e. [eval ± noise]", or for one seed
