@@ -85,10 +85,10 @@ class OverSeeds:
         spread, or for one seed the value ± 2 evaluation standard errors at 95% (the single-training reading;
         the normal quantile at other levels)."""
         if self.n > 1:
-            half = stats.t.ppf((1 + confidence) / 2, self.n - 1) * self.spread
+            quantile = stats.t.ppf((1 + confidence) / 2, self.n - 1)
         else:
-            half = (2.0 if confidence == 0.95 else stats.norm.ppf((1 + confidence) / 2)) * self.noise
-        return self.mean - half, self.mean + half
+            quantile = 2.0 if confidence == 0.95 else stats.norm.ppf((1 + confidence) / 2)
+        return self.mean - quantile * self.error, self.mean + quantile * self.error
 
 
 def over_seeds(estimates: Sequence[Estimate]) -> OverSeeds:

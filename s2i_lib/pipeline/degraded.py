@@ -227,10 +227,12 @@ def measure_standin(data: PreparedData, gan: GANRun, netG, encoder: TrainedEncod
             if progress:
                 print(f"{system}, {name}: " + "; ".join(f"{k} {v}" for k, v in measures.items()), flush=True)
 
-        clean = condition_embeddings(data, encoder, speech, CLEAN, transcripts)[0]
+        heard_clean = condition_embeddings(data, encoder, speech, CLEAN, transcripts)
+        clean = heard_clean[0]
         for condition in speech.conditions:
             if condition.name not in state["measures"]:
-                measured(condition.name, *condition_embeddings(data, encoder, speech, condition, transcripts))
+                measured(condition.name, *(heard_clean if condition == CLEAN else
+                                           condition_embeddings(data, encoder, speech, condition, transcripts)))
         if SHUFFLED not in state["measures"]:        # clean utterances, each generating another's image
             measured(SHUFFLED, clean[torch.as_tensor(derangement(len(clean), seed))], None)
         return state

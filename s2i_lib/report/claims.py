@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from ..metrics.uncertainty import Estimate, read_beats, read_claim, read_equivalence
+from ..metrics.uncertainty import UNDETERMINED, Estimate, read_beats, read_claim, read_equivalence
 from .measures import Measure
 from .seeds import SeedResults, paired
 
@@ -57,7 +57,7 @@ def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, 
             margin, reading = f"± {m.scale * margin_share * span:.{m.digits}f}", read_equivalence(
                 differences, margin_share * span)
         else:
-            margin, reading = "none: no judge range", "undetermined"
+            margin, reading = "none: no judge range", UNDETERMINED
         if differences.provisional:
             reading += f" (provisional: {differences.n} seed{'s' * (differences.n > 1)})"
         judged = "" if math.isnan(span) else f"{m.scale * ceiling:.{m.digits}f} -> {m.scale * floor:.{m.digits}f}"

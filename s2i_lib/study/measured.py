@@ -16,10 +16,10 @@ from ..metrics.uncertainty import Estimate, OverSeeds
 from ..pipeline.evaluate import JUDGE_SEED
 from ..pipeline.measure import SystemResult
 from ..report import GAN_MEASURES, Measure, SeedResults, Table, machine, read_seeds, versions, write_seed
+from ..report.seeds import Measures
 
 CONTROL, REAL = "tsl shuffled", "real"       # the judges' floor (conditions ignored) and ceiling rows
 JUDGE_ACCURACY = Measure("score judge accuracy", False, 3, column="score judge's held-out accuracy")
-Measures = dict[str, dict[str, Estimate]]
 
 
 @dataclass

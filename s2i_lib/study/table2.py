@@ -12,7 +12,6 @@ ours as if measured alike (other data, networks and resolution).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,7 +19,7 @@ import numpy as np
 from ..config import BUILTIN_DATASETS, TRAIN_SEED, get_profile, results_dir
 from ..data.prepare import PreparedData
 from ..generate import generate
-from ..metrics.uncertainty import Estimate, OverSeeds
+from ..metrics.uncertainty import Estimate, OverSeeds, over_seeds
 from ..pipeline.evaluate import JUDGE_SEED, real_reference, real_test_images
 from ..pipeline.measure import SystemResult, measure_all
 from ..pipeline.systems import SYSTEMS, build_systems
@@ -54,13 +53,8 @@ def mean_over_seeds(per_seed: list[dict[str, Estimate]]) -> dict[str, Estimate]:
     (sqrt(sum e^2) / n). One seed: unchanged."""
     if len(per_seed) == 1:
         return per_seed[0]
-    out = {}
-    for name in per_seed[0]:
-        values = np.array([m[name].value for m in per_seed])
-        within = math.sqrt(sum(m[name].error ** 2 for m in per_seed)) / len(per_seed)
-        between = float(values.std(ddof=1) / math.sqrt(len(values)))
-        out[name] = Estimate(float(values.mean()), max(within, between))
-    return out
+    combined = {name: over_seeds([m[name] for m in per_seed]) for name in per_seed[0]}
+    return {name: Estimate(c.mean, max(c.noise, c.spread)) for name, c in combined.items()}
 
 
 def table2_rows(dataset: str, combined: dict[str, dict[str, OverSeeds]]) -> list[dict]:
