@@ -73,7 +73,7 @@ reproduce-table2: setup check-options
 	@for nb in $(filter-out 03_table2,$(NOTEBOOKS)); do echo "== $$nb ($$(date +%H:%M:%S))"; \
 	    $(PAPERMILL) notebooks/$$nb.ipynb $(EXECUTED)/$$nb.ipynb || exit 1; done
 	@echo "== 03_table2 ($$(date +%H:%M:%S))"
-	$(PAPERMILL) -p train_seeds "$(TRAIN_SEEDS)" -p gan_seeds "$(SEEDS)" -p seed_systems "$(SEED_SYSTEMS)" \
+	$(PAPERMILL) -r train_seeds "$(TRAIN_SEEDS)" -r gan_seeds "$(SEEDS)" -r seed_systems "$(SEED_SYSTEMS)" \
 	    notebooks/03_table2.ipynb $(EXECUTED)/03_table2.ipynb
 	@echo "reproduce-table2: executed notebooks, seeds/<seed>/, table2.md, table2.csv, table2_grid.png in $(EXECUTED)/"
 
@@ -95,12 +95,12 @@ reproduce-table3: setup check-options
 # (Table II's TSL encoder and GAN, the text encoder that judges R-precision) through the runs' keys.
 reproduce-table4: setup check-options
 	@mkdir -p $(EXECUTED)
-	$(PAPERMILL) -p train_seeds "$(TRAIN_SEEDS)" notebooks/05_table4.ipynb $(EXECUTED)/05_table4.ipynb
+	$(PAPERMILL) -r train_seeds "$(TRAIN_SEEDS)" notebooks/05_table4.ipynb $(EXECUTED)/05_table4.ipynb
 	@echo "reproduce-table4: the executed notebook and the table4* files in $(EXECUTED)/"
 
 reproduce-table5: setup check-options
 	@mkdir -p $(EXECUTED)
-	$(PAPERMILL) -p train_seeds "$(TRAIN_SEEDS)" notebooks/06_table5.ipynb $(EXECUTED)/06_table5.ipynb
+	$(PAPERMILL) -r train_seeds "$(TRAIN_SEEDS)" notebooks/06_table5.ipynb $(EXECUTED)/06_table5.ipynb
 	@echo "reproduce-table5: the executed notebook and the table5* files in $(EXECUTED)/"
 
 figures: setup check-options

@@ -58,3 +58,14 @@ def test_make_refuses_an_unknown_profile_or_data_set_before_making_a_results_fol
     listed = run.stderr.split(f"{option} must be one of ")[1].split(", not")[0].split()
     library = {"PROFILES": sorted(PROFILES), "DATASETS": sorted(BUILTIN_DATASETS + REAL_DATASETS)}[choices]
     assert sorted(listed) == library
+
+
+def test_seed_lists_come_from_make_papermill_and_python_alike():
+    """`make reproduce-table2` passes TRAIN_SEEDS with papermill; one seed once arrived as an int (`-p`) and
+    failed in notebook 03 (the Makefile now passes it raw, `-r`)."""
+    from s2i_lib.study.measured import seed_list
+    assert seed_list("1234 1235,1236 1234", "train_seeds") == [1234, 1235, 1236]
+    assert seed_list(1234, "train_seeds") == [1234] and seed_list([7, 8], "train_seeds") == [7, 8]
+    assert seed_list("", "train_seeds") == []
+    with pytest.raises(ValueError, match="train_seeds must be non-negative integers"):
+        seed_list("12 x", "train_seeds")

@@ -63,8 +63,11 @@ class SeededTable:
     real: dict[int, dict]
 
 
-def words(value: str | Sequence) -> list[str]:
-    """A list from a space- or comma-separated string (a notebook or make parameter) or from a sequence."""
+def words(value: str | int | Sequence) -> list[str]:
+    """A list from a space- or comma-separated string (a notebook or make parameter), one number (papermill's
+    `-p train_seeds 1234` passes an int) or a sequence."""
+    if isinstance(value, int):
+        return [str(value)]
     return str(value).replace(",", " ").split() if isinstance(value, str) else [str(v) for v in value]
 
 
