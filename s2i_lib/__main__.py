@@ -58,8 +58,7 @@ def run_data(args) -> None:
     for split, recs in data.records.items():
         print(f"{split}: {len(recs)} images, {len({r.label for r in recs})} classes, "
               f"{sum(len(r.wavs) for r in recs)} utterances")
-    if data.fbanks is not None:
-        print(f"fbank cache: {data.fbanks.folder} ({len(data.fbanks)} utterances, {len(data.fbanks.failed)} failed)")
+    print(f"fbank cache: {data.fbanks.folder} ({len(data.fbanks)} utterances, {len(data.fbanks.failed)} failed)")
 
 
 def run_encoders(args) -> None:

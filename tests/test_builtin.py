@@ -117,15 +117,6 @@ def test_missing_build_names_the_fix(tmp_path):
         prepare("cub", "smoke")
 
 
-def test_voice_weights_follow_engine_shares():
-    voices = [tts.Voice("a", "espeak", "a", "train"), tts.Voice("b", "espeak", "b", "train"),
-              tts.Voice("c", "flite", "c", "train")]
-    w = builtin.voice_weights(voices)
-    share = builtin.ENGINE_SHARE
-    expected = np.array([share["espeak"] / 2, share["espeak"] / 2, share["flite"]])
-    np.testing.assert_allclose(w, expected / expected.sum())
-
-
 def test_unknown_kind_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown built-in data set"):
         builtin.build_builtin("fish", TINY, tmp_path)

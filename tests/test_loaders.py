@@ -375,3 +375,60 @@ def test_scene_class():
 def test_bad_split_name(tmp_path, load):
     with pytest.raises(ValueError, match="'val'"):
         load(tmp_path, "val")
+
+
+# --- text-only caption files (caption_files.read_caption_files): every problem names its file ---------------
+
+def text_only(tmp_path, dataset):
+    """A text-only tree, its loader and the caption file of its first train image."""
+    if dataset == "cub":
+        tree = make_cub_tree(tmp_path, with_audio=False)
+        return tree, load_cub, tmp_path / "text_c10" / f"{tree.keys['train'][0]}.txt"
+    tree = make_oxford_tree(tmp_path, with_audio=False)
+    return tree, load_oxford, tmp_path / "text_c10" / f"{tree.keys['train'][0]}.txt"
+
+
+@pytest.mark.parametrize("dataset", ["cub", "oxford"])
+def test_text_only_records_name_their_caption_file_and_keep_the_first_ten(tmp_path, dataset):
+    tree, load, first = text_only(tmp_path, dataset)
+    first.write_text("\n".join(tree.captions[tree.keys["train"][0]] + ["an eleventh caption", ""]) + "\n\n")
+    records = load(tmp_path, "train")
+    assert records[0].caption_file == first and records[0].captions == tree.captions[tree.keys["train"][0]]
+
+
+@pytest.mark.parametrize("dataset", ["cub", "oxford"])
+@pytest.mark.parametrize("content, message", [
+    ("", ": no caption (the file is empty)"),
+    ("\n  \n", ": no caption (the file is empty)"),
+    ("a red bird\n" * 7, ": 7 captions, fewer than the 10 every image needs"),
+    ("a red bird\n" * 4 + "...\n" + "a red bird\n" * 5, ":5: '...' has no letter or digit a voice can read"),
+    ("a red bird\n" * 9 + "这只鸟是红色的\n", ":10: '这只鸟是红色的' has no letter or digit a voice can read"),
+])
+def test_a_bad_caption_file_is_named_with_its_line_and_the_fix(tmp_path, dataset, content, message):
+    _, load, first = text_only(tmp_path, dataset)
+    first.write_text(content, encoding="utf-8")
+    with pytest.raises(DataFormatError) as err:
+        load(tmp_path, "train")
+    assert f"{first}{message}" in str(err.value) and "fix: edit the files listed" in str(err.value)
+
+
+def test_every_bad_caption_file_is_listed_at_once(tmp_path):
+    tree, _, _ = text_only(tmp_path, "cub")
+    for key in tree.keys["train"]:
+        (tmp_path / "text_c10" / f"{key}.txt").write_text("")
+    with pytest.raises(DataFormatError, match=f"^{len(tree.keys['train'])} problems in the caption files"):
+        load_cub(tmp_path, "train")
+
+
+@pytest.mark.parametrize("dataset", ["cub", "oxford"])
+def test_a_missing_caption_file_is_named(tmp_path, dataset):
+    _, load, first = text_only(tmp_path, dataset)
+    first.unlink()
+    with pytest.raises(DataRootError, match=f"caption file not found: {first}"):
+        load(tmp_path, "train")
+
+
+def test_accented_captions_are_kept_as_written(tmp_path):
+    tree, _, first = text_only(tmp_path, "cub")
+    first.write_text("a café-coloured bird with a naïve look\n" * 10, encoding="utf-8")
+    assert load_cub(tmp_path, "train")[0].captions[0] == "a café-coloured bird with a naïve look"

@@ -34,14 +34,6 @@ def test_real_data_sets_share_the_dataset_interface(tmp_path, monkeypatch, datas
     assert data.disjoint_classes == (dataset != "places")
 
 
-def test_text_only_cub_has_no_speech(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
-    tree = make_cub_tree(tmp_path / "cub", with_audio=False)
-    data = prepare("cub", "smoke", tree.root, workers=1)
-    assert data.fbanks is None and "text only" in capsys.readouterr().out
-    assert "speech" not in data.torch_dataset("train")[0]
-
-
 @pytest.mark.parametrize("dataset", ["cub", "birds"])
 def test_a_data_root_that_is_a_file_is_named_without_a_traceback(tmp_path, monkeypatch, dataset):
     """The CLI prints the project's named errors alone (issue: a raw NotADirectoryError); S2I_DEBUG=1 raises."""

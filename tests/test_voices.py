@@ -82,11 +82,36 @@ def test_bad_inputs_raise_value_error():
     with pytest.raises(ValueError, match="no-such-voice"):
         V.synthesize(V.Voice("no-such-voice", "espeak", "en-us+zz", "train"), TEXT)
     voice = V.voice_pool()[0]
-    for text in ("", "   "):
-        with pytest.raises(ValueError, match="empty"):
+    for text in ("", "   ", "...", "\x00", "这只鸟是红色的"):
+        with pytest.raises(ValueError, match="no letter or digit"):
             V.synthesize(voice, text)
     with pytest.raises(ValueError, match="positive"):
         V.synthesize(voice, TEXT, rate=0)
+
+
+def test_spoken_form_folds_accents_and_drops_what_no_voice_reads():
+    assert V.spoken_form(TEXT) == TEXT                                   # plain captions are read as written
+    assert V.spoken_form("a café-coloured bird, naïve") == "a cafe-coloured bird, naive"
+    assert V.spoken_form("a red\x00bird\t") == "a red bird "            # control bytes (flite: "null byte")
+    assert V.spoken_form("红 bird") == " bird"                            # another script: nothing to read
+    assert [V.speakable(t) for t in ("1234", "a", "!!!", "—", "红色")] == [True, True, False, False, False]
+
+
+def test_voice_weights_follow_engine_shares():
+    voices = [V.Voice("a", "espeak", "a", "train"), V.Voice("b", "espeak", "b", "train"),
+              V.Voice("c", "flite", "c", "train")]
+    share = V.ENGINE_SHARE
+    expected = np.array([share["espeak"] / 2, share["espeak"] / 2, share["flite"]])
+    np.testing.assert_allclose(V.voice_weights(voices), expected / expected.sum())
+
+
+def test_draw_delivery_draws_voice_rate_and_pitch_in_their_ranges_reproducibly():
+    voices = V.voice_pool()[:3]
+    draws = [V.draw_delivery(np.random.default_rng(7), voices) for _ in range(2)]
+    assert draws[0] == draws[1]
+    voice, rate, pitch = draws[0]
+    assert voice in voices and V.SPEED_RANGE[0] <= rate <= V.SPEED_RANGE[1]
+    assert V.PITCH_RANGE[0] <= pitch <= V.PITCH_RANGE[1]
 
 
 @pytest.mark.skipif("espeak" not in INSTALLED, reason=f"espeak not installed: {V.INSTALL['espeak']}")

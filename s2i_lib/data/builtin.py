@@ -33,27 +33,12 @@ from .errors import DataRootError
 from .procedural import KINDS, ATTRIBUTES, ClassSpec, make_classes, render, sample_image_attributes
 from .records import Record
 
-# Share of a split's captions each engine speaks, split evenly among its voices. espeak-ng is the fastest and
-# the least natural (pocketsphinx WER 0.72-0.94 vs flite's 0.20-0.36, benchmarks/voice_wer.py), so it does not
-# dominate; Piper is ~30x slower than espeak-ng, so it voices only a small share of the test captions.
-ENGINE_SHARE = {"espeak": 0.55, "flite": 0.45, "piper": 0.03}
-SPEED_RANGE = (0.85, 1.2)
-PITCH_RANGE = (0.85, 1.15)
-
-
 def select_classes(kind: str, profile: DataSizes, seed: int = 0) -> list[ClassSpec]:
     """All classes of `kind`, or the first n train and n test classes where the profile asks for a subset."""
     classes = make_classes(kind, seed)
     if profile.classes_per_split is None:
         return classes
     return [c for split, n in profile.classes_per_split.items() for c in [c for c in classes if c.split == split][:n]]
-
-
-def voice_weights(voices: list[tts.Voice]) -> np.ndarray:
-    """Probability of each voice: its engine's share, split evenly among that engine's voices."""
-    per_engine = {e: sum(v.engine == e for v in voices) for e in {v.engine for v in voices}}
-    w = np.array([ENGINE_SHARE[v.engine] / per_engine[v.engine] for v in voices])
-    return w / w.sum()
 
 
 def _make_item(job: dict) -> dict:
@@ -84,13 +69,10 @@ def _write_item(job: dict) -> dict:
     image.save(tmp, format="PNG")
     os.replace(tmp, out / image_rel)
 
-    voices = job["voices"]
-    weights = voice_weights(voices)
     wavs, voice_ids, rates = [], [], []
     (out / "wavs" / spec.name).mkdir(parents=True, exist_ok=True)
     for k, caption in enumerate(captions):
-        voice = voices[rng.choice(len(voices), p=weights)]
-        rate, pitch = rng.uniform(*SPEED_RANGE), rng.uniform(*PITCH_RANGE)
+        voice, rate, pitch = tts.draw_delivery(rng, job["voices"])
         wav_rel = Path("wavs") / spec.name / f"{stem}_{k}.wav"
         write_wav(out / wav_rel, tts.synthesize(voice, caption, rate=rate, pitch=pitch), tts.SAMPLE_RATE)
         wavs.append(str(wav_rel))

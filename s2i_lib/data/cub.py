@@ -7,8 +7,8 @@ The split comes from `{split}/filenames.pickle` and `{split}/class_info.pickle` 
 - the authors' speech layout: `train.json` / `test.json` (docs/authors-code.md#9) give each image's 10 captions
   (`text`) and 10 wavs (`audio`, relative to `audio_base_path`); an image of the split without a JSON item
   is a `DataFormatError` and an item pointing to a missing wav or image a `DataRootError` (never skipped);
-- the text-only layout: no JSON, captions from `text_c10/<key>.txt` (or AttnGAN's `text/`), wavs empty
-  (the project's TTS can voice them).
+- the text-only layout: no JSON, captions from `text_c10/<key>.txt` (or AttnGAN's `text/`; checked by
+  `caption_files.read_caption_files`), wavs empty: `prepare` voices them (`data.voicing`).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pickle
 from pathlib import Path, PurePosixPath
 
 from .errors import DataFormatError, check_split, missing, require
+from .caption_files import read_caption_files
 from .caption_json import CaptionJson, check_coverage, speech_index
 from .records import Record
 
@@ -100,10 +101,12 @@ def _from_json(doc: CaptionJson, index: int) -> tuple[Path, list[str], list[Path
     return doc.image(index, "image"), *doc.spoken_captions(index, "text", "audio")
 
 
-def _from_text(root: Path, text_dir: Path, key: str) -> tuple[Path, list[str], list[Path]]:
-    image = require(root / "CUB_200_2011/images" / f"{key}.jpg", BIRDS_TREE, _fix(root), "image")
-    captions = _lines(require(text_dir / f"{key}.txt", BIRDS_TREE, _fix(root), "caption file"))
-    return image, [c.strip() for c in captions], []
+def _from_text(root: Path, keys: list[str]) -> list[tuple[Path, list[str], list[Path], Path]]:
+    text_dir = _text_dir(root)
+    images = [require(root / "CUB_200_2011/images" / f"{key}.jpg", BIRDS_TREE, _fix(root), "image") for key in keys]
+    files = [text_dir / f"{key}.txt" for key in keys]
+    captions = read_caption_files(files, BIRDS_TREE, _fix(root))
+    return [(image, texts, [], file) for image, texts, file in zip(images, captions, files)]
 
 
 def load_cub(root: str | Path, split: str) -> list[Record]:
@@ -125,12 +128,11 @@ def load_cub(root: str | Path, split: str) -> list[Record]:
     speech = speech_index(root, "image", _cub_key)
     if speech:
         check_coverage(keys, speech, root)
-        sources = [_from_json(*speech[key]) for key in keys]
+        sources = [(*_from_json(*speech[key]), None) for key in keys]
     else:
-        text_dir = _text_dir(root)
-        sources = [_from_text(root, text_dir, key) for key in keys]
+        sources = _from_text(root, keys)
     records = [Record(key=key, image=image, label=class_id - 1, class_name=key.split("/")[0], split=split,
-                      captions=captions, wavs=wavs, bbox=boxes[key])
-               for key, class_id, (image, captions, wavs) in zip(keys, class_ids, sources)]
+                      captions=captions, wavs=wavs, bbox=boxes[key], caption_file=caption_file)
+               for key, class_id, (image, captions, wavs, caption_file) in zip(keys, class_ids, sources)]
     warn_if_incomplete(records, split)
     return records

@@ -11,7 +11,8 @@ setid.mat is not read). The class split is, in this order:
 Captions and speech come from the authors' `train.json` / `test.json` when present (items `{img, class, text,
 wav}`; both files are searched, so the split stays the class split above; an image without an item is a
 `DataFormatError`, an item pointing to a missing file a `DataRootError`), else from `text_c10/class_%05d/
-image_%05d.txt` with empty wavs.
+image_%05d.txt` (checked by `caption_files.read_caption_files`) with empty wavs, which `prepare` voices
+(`data.voicing`).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import numpy as np
 from scipy.io import loadmat
 
 from .errors import DataFormatError, check_split, require
+from .caption_files import read_caption_files
 from .caption_json import CaptionJson, check_coverage, data_root, speech_index
 from .records import Record
 
@@ -78,10 +80,13 @@ def _from_json(doc: CaptionJson, index: int) -> tuple[Path, list[str], list[Path
     return doc.image(index, "img"), *doc.spoken_captions(index, "text", "wav")
 
 
-def _from_text(root: Path, key: str) -> tuple[Path, list[str], list[Path]]:
-    image = require(root / "jpg" / f"{key.split('/')[1]}.jpg", FLOWERS_TREE, FLOWERS_FIX, "image")
-    text = require(root / "text_c10" / f"{key}.txt", FLOWERS_TREE, FLOWERS_FIX, "caption file")
-    return image, [c.strip() for c in text.read_text(errors="replace").splitlines() if c.strip()], []
+def _from_text(root: Path, keys: list[str]) -> list[tuple[Path, list[str], list[Path], Path]]:
+    require(root / "text_c10", FLOWERS_TREE, FLOWERS_FIX + "; for captions put Reed et al.'s text_c10/ there, "
+            "or the authors' train.json/test.json", "caption folder")
+    images = [require(root / "jpg" / f"{key.split('/')[1]}.jpg", FLOWERS_TREE, FLOWERS_FIX, "image") for key in keys]
+    files = [root / "text_c10" / f"{key}.txt" for key in keys]
+    captions = read_caption_files(files, FLOWERS_TREE, FLOWERS_FIX)
+    return [(image, texts, [], file) for image, texts, file in zip(images, captions, files)]
 
 
 def load_oxford(root: str | Path, split: str) -> list[Record]:
@@ -97,11 +102,9 @@ def load_oxford(root: str | Path, split: str) -> list[Record]:
     speech = speech_index(root, "img", _stem)
     if speech:
         check_coverage([stem for stem, _ in chosen], speech, root)
-        sources = [_from_json(*speech[stem]) for stem, _ in chosen]
+        sources = [(*_from_json(*speech[stem]), None) for stem, _ in chosen]
     else:
-        require(root / "text_c10", FLOWERS_TREE, FLOWERS_FIX + "; for captions put Reed et al.'s text_c10/ there, "
-                "or the authors' train.json/test.json", "caption folder")
-        sources = [_from_text(root, f"class_{c:05d}/{stem}") for stem, c in chosen]
+        sources = _from_text(root, [f"class_{c:05d}/{stem}" for stem, c in chosen])
     return [Record(key=f"class_{c:05d}/{stem}", image=image, label=c - 1, class_name=f"class_{c:05d}",
-                   split=split, captions=captions, wavs=wavs)
-            for (stem, c), (image, captions, wavs) in zip(chosen, sources)]
+                   split=split, captions=captions, wavs=wavs, caption_file=caption_file)
+            for (stem, c), (image, captions, wavs, caption_file) in zip(chosen, sources)]

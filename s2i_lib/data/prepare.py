@@ -5,7 +5,8 @@
 Everything derived from one data identity (data set, profile, data seed) lives under
 `artifacts/<dataset>/<profile>/seed<seed>/`: the built-in data set (`data/`, unless a data root is given), the
 fbank cache (`fbank/`) and every keyed run (`runs/`, see `s2i_lib.pipeline.runs`). Real data sets need their
-data root.
+data root; one with text captions only (CUB, Oxford) is voiced first (`data.voicing`, into
+`artifacts/<dataset>/voiced/`).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class PreparedData:
     seed: int
     root: Path
     records: dict[str, list[Record]]
-    fbanks: FbankCache | None
+    fbanks: FbankCache
     view: dict | None = None          # set by `validation_view`: which train classes (or images) were held out
     content: dict[str, str] | None = None   # a real data set's `content_fingerprints` (built-in: its build format)
 
@@ -57,6 +58,12 @@ class PreparedData:
     @property
     def builtin(self) -> bool:
         return self.dataset in BUILTIN_DATASETS
+
+    @property
+    def voiced(self) -> bool:
+        """Whether the spoken captions are this project's voicing of a real data set's text captions
+        (`data.voicing`), not recordings that came with the data."""
+        return not self.builtin and any(r.voices for split in self.records.values() for r in split)
 
     @property
     def disjoint_classes(self) -> bool:
@@ -184,6 +191,9 @@ def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed:
     else:
         raise ValueError(f"unknown data set {dataset!r}; choose one of {BUILTIN_DATASETS + REAL_DATASETS}")
     records = {split: load_records(dataset, root, split) for split in ("train", "test")}
+    if not any(r.wavs for split in records.values() for r in split):
+        from .voicing import voice_records
+        records = voice_records(dataset, records, seed, workers, progress)
     content = None
     if dataset in REAL_DATASETS:
         ledger = FileLedger(data_artifacts(dataset, profile.name, seed) / "files.json")
@@ -192,11 +202,6 @@ def _prepare(dataset: str, profile: Profile, data_root: str | Path | None, seed:
             print(f"{dataset} images read with a conversion: " + ", ".join(f"{k} {n}" for k, n in converted.items()))
         content = content_fingerprints(records, ledger)
     wavs = {k: v for split in ("train", "test") for k, v in wav_table(records[split]).items()}
-    fbanks = None
-    if wavs:
-        params = FbankParams(max_abs_scale=dataset == "places")      # as the authors (docs/authors-code.md#2)
-        fbanks = open_fbank_cache(data_artifacts(dataset, profile.name, seed) / "fbank", wavs, params, workers,
-                                  progress)
-    elif progress:
-        print(f"{dataset} at {root} has no spoken captions: text only, no fbank cache")
+    params = FbankParams(max_abs_scale=dataset == "places")      # as the authors (docs/authors-code.md#2)
+    fbanks = open_fbank_cache(data_artifacts(dataset, profile.name, seed) / "fbank", wavs, params, workers, progress)
     return PreparedData(dataset, profile, seed, root, records, fbanks, content=content)

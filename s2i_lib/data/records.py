@@ -21,4 +21,5 @@ class Record:
     wavs: list[Path] = field(default_factory=list)      # absolute wav path of each spoken caption
     bbox: tuple[float, float, float, float] | None = None  # (x, y, w, h) in pixels, CUB only
     attributes: dict[str, str] | None = None             # ground-truth attributes (built-in data set only)
-    voices: list[str] = field(default_factory=list)     # voice id of each wav (built-in data set only)
+    voices: list[str] = field(default_factory=list)     # voice id of each wav (built-in or voiced data set)
+    caption_file: Path | None = None                     # the captions' text file (CUB / Oxford text-only layout)

@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import unicodedata
 import wave
 from dataclasses import dataclass
 from fractions import Fraction
@@ -42,6 +43,13 @@ from scipy.signal import resample_poly
 SAMPLE_RATE = 16000
 PEAK = 0.9
 KEEP_SILENCE_S = 0.05
+
+# Share of a split's captions each engine speaks, split evenly among its voices. espeak-ng is the fastest and
+# the least natural (pocketsphinx WER 0.72-0.94 vs flite's 0.20-0.36, benchmarks/voice_wer.py), so it does not
+# dominate; Piper is ~30x slower than espeak-ng, so it voices only a small share of the test captions.
+ENGINE_SHARE = {"espeak": 0.55, "flite": 0.45, "piper": 0.03}
+SPEED_RANGE = (0.85, 1.2)
+PITCH_RANGE = (0.85, 1.15)
 
 INSTALL = {
     "espeak": "pip install espeakng-loader",
@@ -125,12 +133,44 @@ def voices_for_split(split: str, voices: list[Voice]) -> list[Voice]:
     raise ValueError(f"unknown split {split!r}; expected 'train' or 'test'")
 
 
+def voice_weights(voices: list[Voice]) -> np.ndarray:
+    """Probability of each voice: its engine's share (`ENGINE_SHARE`), split evenly among that engine's voices."""
+    per_engine = {e: sum(v.engine == e for v in voices) for e in {v.engine for v in voices}}
+    w = np.array([ENGINE_SHARE[v.engine] / per_engine[v.engine] for v in voices])
+    return w / w.sum()
+
+
+def draw_delivery(rng: np.random.Generator, voices: list[Voice]) -> tuple[Voice, float, float]:
+    """(voice, rate, pitch) of one utterance: the voice by `voice_weights`, rate and pitch uniform in
+    `SPEED_RANGE` and `PITCH_RANGE`; three draws from `rng`, in this order."""
+    voice = voices[rng.choice(len(voices), p=voice_weights(voices))]
+    return voice, float(rng.uniform(*SPEED_RANGE)), float(rng.uniform(*PITCH_RANGE))
+
+
+def spoken_form(text: str) -> str:
+    """What the voices are given to read: `text` with accents folded to ASCII ("café" -> "cafe"; flite drops
+    non-ASCII letters) and any other character outside printable ASCII (other scripts, control bytes) replaced
+    by a space. Printable ASCII text is returned unchanged."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    if folded == text and text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " for c in folded)
+
+
+def speakable(text: str) -> bool:
+    """Whether `spoken_form(text)` has a letter or digit for a voice to read (a caption of only punctuation or
+    of another script has none: espeak-ng returns silence or spells the characters' names, flite nothing)."""
+    return any(c.isalnum() for c in spoken_form(text))
+
+
 def synthesize(voice: Voice, text: str, rate: float = 1.0, pitch: float = 1.0) -> np.ndarray:
-    """Speak `text`; float32 mono in [-1, 1] at 16 kHz. `rate` > 1 speaks faster, `pitch` > 1 higher."""
+    """Speak `spoken_form(text)`; float32 mono in [-1, 1] at 16 kHz. `rate` > 1 speaks faster, `pitch` > 1
+    higher. Text without a letter or digit (`speakable`) is a ValueError."""
     if voice not in voice_pool() and not (voice.use == "outside" and voice.engine == "espeak"):
         raise ValueError(f"unknown voice {voice!r}; use one of voice_pool() or outside_voice()")
-    if not text or not text.strip():
-        raise ValueError("cannot synthesize empty text")
+    if not speakable(text):
+        raise ValueError(f"cannot synthesize {text!r}: it has no letter or digit in English spelling")
+    text = spoken_form(text)
     if rate <= 0 or pitch <= 0:
         raise ValueError(f"rate and pitch must be positive, got rate={rate}, pitch={pitch}")
     if not _engine_installed(voice.engine):

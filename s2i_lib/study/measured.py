@@ -37,6 +37,12 @@ def data_details(data: PreparedData) -> str:
             f"unseen-class test images")
 
 
+def speech_caption(voiced: bool) -> str:
+    """What a table's caption adds when its speech is this project's voicing of a real data set's text captions
+    (`PreparedData.voiced`): those numbers are not on the paper's speech."""
+    return "; speech: this project's voicing of its text captions (docs/running.md), not the paper's" if voiced else ""
+
+
 def gan_times(results: dict[object, SystemResult], label: Callable[[object], str] = str,
               evaluation: bool = False) -> str:
     """Each GAN's training time, precision and training record (`Run.trained_by`: which training of its key this
@@ -107,7 +113,7 @@ def judge_ranges(combined: dict[str, dict[str, OverSeeds]]) -> dict[str, tuple[f
 def seed_record(data: PreparedData, train_seed: int, results: dict[object, SystemResult], seed: int) -> dict:
     """What one training seed's measures came from: the request, the machine and versions, each GAN run's
     precision, training time and record (`Run.trained_by`), and the embeddings run it was fed."""
-    return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data),
+    return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data), "voiced": data.voiced,
             "train seed": train_seed, "evaluation draws": seed, "judges' seed": JUDGE_SEED, "machine": machine(),
             "versions": versions(), "written": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "GANs": {" ".join(map(str, name)) if isinstance(name, tuple) else str(name): {

@@ -26,7 +26,7 @@ from ..pipeline.systems import SYSTEMS, build_systems
 from ..plots import generated_grid
 from ..report import GAN_MEASURES, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims, read_seeds
 from .measured import (CONTROL, JUDGE_ACCURACY, REAL, SeededTable, gan_rows, judge_ranges, measure_seeds,
-                       seed_cells, seed_details, seed_list, shown_images, words)
+                       seed_cells, seed_details, seed_list, shown_images, speech_caption, words)
 
 SYSTEM_LABELS = {
     "two_stage": "two-stage (pocketsphinx, then a text encoder and its GAN)",
@@ -82,8 +82,9 @@ def combined_table(dataset: str, profile: str, seeds: dict[int, SeedResults]) ->
     the run details, read from the seeds' files alone (no data set or run needed: seeds may come from other
     machines)."""
     paper = f"paper columns cited from {paper_dataset(dataset, 'II')}"
+    voiced = speech_caption(any(r.record.get("voiced") for r in seeds.values()))
     caption = (f"{dataset} `{profile}` data (built in: not the paper's data; {paper})"
-               if dataset in BUILTIN_DATASETS else f"{dataset} `{profile}` ({paper})")
+               if dataset in BUILTIN_DATASETS else f"{dataset} `{profile}` ({paper}{voiced})")
     sizes = get_profile(profile, dataset)
     details = {**seed_details(seeds),
                "readings": "on paired differences per training seed (docs/statistics.md): 'beats' by the 95% t "

@@ -25,7 +25,7 @@ from ..pipeline.teacher import TeacherFeatures, teacher_stage
 from ..plots import generated_grid
 from ..report import GAN_MEASURES, RETRIEVAL_MEASURES, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims
 from .measured import (BEATS_READING, CONTROL, REAL, SeededTable, gan_rows, judge_ranges, measure_seeds, seed_cells,
-                       seed_details, shown_images)
+                       seed_details, shown_images, speech_caption)
 
 VARIANT_LABELS = {"norm": "L_norm only", "norm+jel": "L_norm + JEL",
                   "tsl": "L_norm + JEL + KDL (ours; Table II's configuration)"}
@@ -107,7 +107,7 @@ def table4(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED
                                for key, row in rows.items()}
     found, results, real = measure_seeds(data, STEM, train_seeds, seed, measure_seed)
     caption = (f"{data.dataset} `{data.profile.name}`" + (" (built in: not the paper's data)" if data.builtin else "")
-               + f"; paper columns cited from {paper_dataset(data.dataset, 'IV')}")
+               + f"; paper columns cited from {paper_dataset(data.dataset, 'IV')}" + speech_caption(data.voiced))
     details = {**seed_details(found), "readings": BEATS_READING,
                "networks": f"teacher {data.profile.teacher.teacher} EfficientNet-Lite0; speech encoder "
                            f"x{data.profile.encoder.speech_width:g}, {data.profile.encoder.epochs} epochs; GAN "

@@ -24,7 +24,8 @@ from ..pipeline.measure import measure_all
 from ..pipeline.systems import build_systems
 from ..plots import image_table
 from ..report import GAN_MEASURES, Measure, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims
-from .measured import BEATS_READING, REAL, SeededTable, gan_rows, measure_seeds, seed_cells, seed_details, shown_images
+from .measured import (BEATS_READING, REAL, SeededTable, gan_rows, measure_seeds, seed_cells, seed_details,
+                       shown_images, speech_caption)
 
 SCALES = (1, 2, 3)        # branches (and discriminators) of Table V's rows
 
@@ -97,7 +98,8 @@ def table5(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED
                                           for b in SCALES}}
     found, results, real = measure_seeds(data, STEM, train_seeds, seed, measure_seed)
     caption = (f"{data.dataset} `{data.profile.name}`" + (" (built in: not the paper's data)" if data.builtin else "")
-               + f", base {base} px; paper columns cited from {paper_dataset(data.dataset, 'V')}")
+               + f", base {base} px; paper columns cited from {paper_dataset(data.dataset, 'V')}"
+               + speech_caption(data.voiced))
     details = {**seed_details(found), "readings": BEATS_READING,
                "networks": "Table II's TSL speech encoder of each seed; GANs of " + ", ".join(
                    " / ".join(map(str, scale_sizes(data, b))) + " px" for b in SCALES) + f" from {data.profile.gan}"}
