@@ -260,8 +260,12 @@ def translate(source: str | Path | np.ndarray, translator: Translator, out_dir: 
         warnings += [warning] if warning else []
     nearest = []
     if translator.train is not None and captions:
-        texts = [captions[key] for key in translator.train_keys]
-        nearest = nearest_captions(heard.embedding, translator.train, texts)
+        if all(key in captions for key in translator.train_keys):
+            texts = [captions[key] for key in translator.train_keys]
+            nearest = nearest_captions(heard.embedding, translator.train, texts)
+        else:
+            warnings.append("the training captions found here are not those this GAN's encoder was trained on "
+                            "(another data set or profile): nearest captions not shown")
     device = next(translator.netG.parameters()).device
     drawn = generate(translator.netG, heard.embedding[None, None], seed=seed, samples_per_caption=images,
                      device=device, progress=False)[0, 0]

@@ -168,9 +168,12 @@ def test_translate_writes_images_and_a_sheet_and_hears_the_right_caption(runs, t
     assert result.nearest[0][1] == "b1" and result.nearest[0][0] == pytest.approx(1.0, abs=1e-4)
     again = translate(runs["wav"], translator, tmp_path / "again", images=3)
     assert torch.equal(again.images, result.images) and again.nearest == []   # seeded noise; no captions given
+    other = translate(runs["wav"], translator, tmp_path / "other", images=1, captions={"x": ["another set's"]})
+    assert other.nearest == [] and any("not those this GAN's encoder was trained on" in w for w in other.warnings)
 
 
-def test_cli_prints_what_it_heard_and_bad_input_is_a_message_not_a_traceback(runs, tmp_path, capsys):
+def test_cli_prints_what_it_heard_and_bad_input_is_a_message_not_a_traceback(runs, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))   # not this machine's built data sets
     main(["translate", str(runs["wav"]), "--gan-run", str(runs["gan"]), "--out", str(tmp_path / "cli"),
           "--images", "2"])
     printed = capsys.readouterr().out
