@@ -29,7 +29,7 @@ from s2i_lib.config import get_profile
 from s2i_lib.data.summary import write_csv_replacing
 from s2i_lib.report import machine
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
-from s2i_lib.train.gan import Precision, ema_update, train_step
+from s2i_lib.train.gan import Precision, ema_update, loss_values, train_step
 
 EMBEDDING_DIM = {"default": 1280, "paper": 1024}     # EfficientNet-Lite0 teacher / the authors' GoogLeNet
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "gan_step_benchmark.csv"
@@ -64,7 +64,7 @@ def run_path(config: GANConfig, init: dict, batch: dict, precision: Precision, i
         ema_update(ema, netG, 0.999)
         if cuda:
             torch.cuda.synchronize()
-        return logs, time.perf_counter() - start
+        return loss_values(logs), time.perf_counter() - start
 
     first, seconds = step()
     times = [seconds] if not cuda else []

@@ -23,8 +23,9 @@ import soundfile
 import torch
 import torchaudio.functional as AF
 
-MIN_FRAMES = 64          # the encoder's 64x time reduction needs at least one output step
-TIME_REDUCTION = 64
+from .config import TIME_REDUCTION
+
+MIN_FRAMES = TIME_REDUCTION   # the encoder's time reduction needs at least one output step
 
 
 class AudioError(ValueError):

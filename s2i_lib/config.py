@@ -18,6 +18,7 @@ BUILTIN_DATASETS = ("birds", "flowers")
 REAL_DATASETS = ("cub", "oxford", "places")
 SHARED_CLASS_DATASETS = ("places",)   # train and test share their classes (the seven Places scenes)
 TRAIN_SEED = 1234          # the default training seed of every stage (`train_seed` in notebooks, CLI and make)
+TIME_REDUCTION = 64        # the speech encoder's time downsampling (its convs' strides); fbank lengths are multiples of it
 
 
 @dataclass(frozen=True)

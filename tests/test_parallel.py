@@ -9,7 +9,7 @@ from torch.utils.data import default_collate
 
 from s2i_lib.models.stackgan import Generator, make_discriminators
 from s2i_lib.checkpoint import load_checkpoint
-from s2i_lib.train.gan import Precision, train_gan, train_step
+from s2i_lib.train.gan import Precision, loss_values, train_gan, train_step
 from s2i_lib.train.parallel import RankSlice, average_gradients, world
 
 from test_train_gan import CONFIG, TRAIN, Toy
@@ -50,7 +50,7 @@ def _worker(rank: int, size: int, folder, results):
         opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
         opts_d = [torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)) for d in netsD]
         batch = default_collate([Toy()[i] for i in (2 * rank, 2 * rank + 1)])     # other data on each process
-        logs = train_step(netG, netsD, opt_g, opts_d, batch, CONFIG, Precision(torch.device("cpu")))
+        logs = loss_values(train_step(netG, netsD, opt_g, opts_d, batch, CONFIG, Precision(torch.device("cpu"))))
         weights = torch.cat([t.detach().flatten() for t in (*netG.parameters(), *netsD.parameters())])
         gathered = [torch.zeros_like(weights) for _ in range(size)]
         dist.all_gather(gathered, weights)

@@ -176,6 +176,22 @@ def test_class_aware_loss_hand_values():
     assert class_aware_loss(x, torch.tensor([0, 1, 2])).item() == 0.0                  # no same-class pair
 
 
+def test_ema_update_is_the_per_parameter_loop_in_one_foreach_operation():
+    """Issue 26: the EMA became foreach operations; its numbers must be the loop's, bit for bit."""
+    torch.manual_seed(0)
+    model, ema = nn.Sequential(nn.Linear(5, 7), nn.BatchNorm1d(7), nn.Linear(7, 3)), None
+    model(torch.randn(4, 5))                                         # BN statistics and a batch count to copy
+    ema, looped = (nn.Sequential(nn.Linear(5, 7), nn.BatchNorm1d(7), nn.Linear(7, 3)) for _ in range(2))
+    looped.load_state_dict(ema.state_dict())
+    ema_update(ema, model, decay=0.999)
+    with torch.no_grad():
+        for avg, p in zip(looped.parameters(), model.parameters()):
+            avg.mul_(0.999).add_(p, alpha=1 - 0.999)
+        for avg, b in zip(looped.buffers(), model.buffers()):
+            avg.copy_(b)
+    assert all(torch.equal(a, b) for a, b in zip(ema.state_dict().values(), looped.state_dict().values()))
+
+
 def test_ema_update_hand_case():
     model, ema = nn.BatchNorm1d(2), nn.BatchNorm1d(2)
     with torch.no_grad():

@@ -248,3 +248,15 @@ def test_optimisers_and_ema_are_stackgan_v2s(tmp_path):
     name = "ca_net.fc.weight"
     expected = 0.999 * init[name] + 0.001 * state["generator"][name]
     torch.testing.assert_close(state["ema_generator"][name], expected)
+
+
+def test_loss_window_sums_on_the_device_and_reads_once_per_log_line():
+    window = gan_loop.LossWindow({}, 0, torch.device("cpu"))
+    window.add({"g_loss": torch.tensor(2.0), "d_loss": torch.tensor(1.0)})
+    assert window.sums() == {"d_loss": 1.0, "g_loss": 2.0} and window.count == 1
+    resumed = gan_loop.LossWindow(window.sums(), window.count, torch.device("cpu"))   # what a checkpoint keeps
+    for w in (window, resumed):
+        w.add({"d_loss": torch.tensor(0.1, dtype=torch.bfloat16), "g_loss": torch.tensor(5.0)})
+    expected = {"d_loss": (1.0 + float(torch.tensor(0.1, dtype=torch.bfloat16))) / 2, "g_loss": 3.5}
+    assert window.means() == resumed.means() == expected
+    assert window.sums() == {} and window.count == 0                   # the next window starts empty

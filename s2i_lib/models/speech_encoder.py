@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..audio import TIME_REDUCTION
+from ..config import TIME_REDUCTION
 
 # (out channels, kernel along time, stride along time) of the eight conv blocks; "pool" is MaxPool (1x3, s2).
 LAYERS = [(64, 1, 1), (64, 3, 1), "pool", (128, 17, 2), (256, 13, 2), (256, 3, 1), (512, 9, 2), "pool",

@@ -30,7 +30,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
-from torchvision.utils import make_grid, save_image
 from ..progress import tqdm
 
 from ..losses.stackgan import discriminator_loss, generator_loss
@@ -156,8 +155,10 @@ class Precision:
 
 
 def train_step(netG: Generator, netsD: nn.ModuleList, opt_g: torch.optim.Optimizer, opts_d: list,
-               batch: dict, config: GANConfig, precision: Precision) -> dict[str, float]:
-    """One StackGAN-v2 iteration (every D, then G; the EMA update is the caller's). Returns the losses.
+               batch: dict, config: GANConfig, precision: Precision) -> dict[str, Tensor]:
+    """One StackGAN-v2 iteration (every D, then G; the EMA update is the caller's). Returns the losses as detached
+    0-d tensors where they were computed: reading them (`loss_values`) waits for the device, so the loop reads
+    them only every `log_every` iterations.
 
     D sees matching real images, mismatched ("wrong") real images and generated images, conditioned on the
     detached CA mean mu; G's adversarial terms see mu itself, as StackGAN-v2's train_Gnet."""
@@ -180,10 +181,38 @@ def train_step(netG: Generator, netsD: nn.ModuleList, opt_g: torch.optim.Optimiz
     netsD.requires_grad_(True)
     if precision.scaler is not None:
         precision.scaler.update()
-    logs = {**{f"d{i}": d.detach() for i, d in enumerate(per_scale)}, **{k: v.detach() for k, v in terms.items()},
+    return {**{f"d{i}": d.detach() for i, d in enumerate(per_scale)}, **{k: v.detach() for k, v in terms.items()},
             "d_loss": err_d.detach(), "g_loss": err_g.detach()}
+
+
+def loss_values(logs: dict[str, Tensor]) -> dict[str, float]:
+    """A step's losses as numbers, by name (one wait for the device)."""
     names = sorted(logs)
     return dict(zip(names, torch.stack([logs[n].float() for n in names]).tolist()))
+
+
+class LossWindow:
+    """The summed losses of the iterations since the last log line, kept where they are computed (float64, so
+    the sums equal the per-step Python sums they replace) and read only by `means` and `sums`."""
+
+    def __init__(self, sums: dict[str, float], count: int, device: torch.device):
+        self.names, self.count, self.device = sorted(sums) or None, count, device
+        self.total = torch.tensor([sums[n] for n in self.names], dtype=torch.float64, device=device) if sums else None
+
+    def add(self, logs: dict[str, Tensor]) -> None:
+        self.names = self.names or sorted(logs)
+        values = torch.stack([logs[n].detach().to(self.device, torch.float64) for n in self.names])
+        self.total = values if self.total is None else self.total + values
+        self.count += 1
+
+    def sums(self) -> dict[str, float]:
+        return {} if self.total is None else dict(zip(self.names, self.total.tolist()))
+
+    def means(self) -> dict[str, float]:
+        """The window's mean of each loss over its iterations and the processes; the window starts again."""
+        means = dict(zip(self.names, (average_logs(self.total) / self.count).tolist()))
+        self.total, self.count = None, 0
+        return means
 
 
 def recorded_train_seconds(state: dict) -> float:
@@ -199,11 +228,13 @@ def recorded_precision(state: dict) -> str:
 
 @torch.no_grad()
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    """avg = decay * avg + (1 - decay) * theta for every parameter; buffers (BN statistics) are copied."""
-    for avg, p in zip(ema.parameters(), model.parameters()):
-        avg.mul_(decay).add_(p, alpha=1 - decay)
-    for avg, b in zip(ema.buffers(), model.buffers()):
-        avg.copy_(b)
+    """avg = decay * avg + (1 - decay) * theta for every parameter; buffers (BN statistics) are copied. Each is one
+    foreach operation over every tensor (a few kernel launches, not a Python loop per parameter), with the same
+    arithmetic as `avg.mul_(decay).add_(p, alpha=1 - decay)`."""
+    averages = list(ema.parameters())
+    torch._foreach_mul_(averages, decay)
+    torch._foreach_add_(averages, list(model.parameters()), alpha=1 - decay)
+    torch._foreach_copy_(list(ema.buffers()), list(model.buffers()))
 
 
 def seeded_item(dataset: Dataset, index: int, seed: int) -> dict:
@@ -247,7 +278,10 @@ def fixed_samples(dataset: Dataset, config: GANConfig, seed: int, n: int = 8) ->
 
 @torch.no_grad()
 def save_sample_grid(netG: Generator, fixed: dict[str, Tensor], path: Path) -> None:
-    """Rows: real images, then each branch of `netG` (upsampled to the largest size); PNG written atomically."""
+    """Rows: real images, then each branch of `netG` (upsampled to the largest size); PNG written atomically.
+    (torchvision is imported here only: training needs torch alone, benchmarks/gpu_check.py.)"""
+    from torchvision.utils import make_grid, save_image
+
     device = next(netG.parameters()).device
     images, _, _ = netG(fixed["z"].to(device), fixed["embedding"].to(device), fixed["eps"].to(device))
     size = fixed["real"].shape[-1]
@@ -293,7 +327,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     ema = copy.deepcopy(netG).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(netG.parameters(), lr=train_cfg.lr, betas=train_cfg.betas)
     opts_d = [torch.optim.Adam(d.parameters(), lr=train_cfg.lr, betas=train_cfg.betas) for d in netsD]
-    start, history, sums, n_sums = 0, [], {}, 0
+    start, history, sums, n_sums = 0, [], {}, 0      # sums: the losses of the unlogged iterations so far
     if state is not None:
         netG.load_state_dict(state["generator"])
         ema.load_state_dict(state["ema_generator"])
@@ -331,30 +365,31 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             "generator": netG.state_dict(), "ema_generator": ema.state_dict(), "discriminators": netsD.state_dict(),
             "opt_g": opt_g.state_dict(), "opts_d": [o.state_dict() for o in opts_d],
             "scaler": None if precision.scaler is None else precision.scaler.state_dict(),
-            "iteration": iteration, "history": history, "log_sums": sums, "log_count": n_sums,
+            "iteration": iteration, "history": history, "log_sums": window.sums(), "log_count": window.count,
             "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg),
             "train_seconds": seconds_before + time.perf_counter() - call_start, "precisions": precisions})
         if history:
             write_log(out / "loss_log.csv", history)
 
+    window = LossWindow(sums, n_sums, device)
     netG.train()
     netsD.train()
     call_start = time.perf_counter()
     bar = tqdm(total=train_cfg.iterations, initial=start, desc="StackGAN-v2", disable=not progress or rank > 0)
     for iteration, batch in enumerate(loader, start + 1):
-        logs = average_logs(train_step(netG, netsD, opt_g, opts_d, batch, config, precision), device)
+        logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
         broadcast_from_rank0(netG, netsD)
         ema_update(ema, netG, train_cfg.ema_decay)
-        sums, n_sums = {k: sums.get(k, 0.0) + v for k, v in logs.items()}, n_sums + 1
+        window.add(logs)
         if iteration % train_cfg.log_every == 0 or iteration == train_cfg.iterations:
-            history.append({"iteration": iteration, **{k: v / n_sums for k, v in sums.items()}})
-            sums, n_sums = {}, 0
+            means = window.means()
+            history.append({"iteration": iteration, **means})
+            bar.set_postfix(D=f"{means['d_loss']:.3f}", G=f"{means['g_loss']:.3f}")
         if iteration % train_cfg.sample_every == 0 and rank == 0:
             save_sample_grid(ema, fixed, out / "samples" / f"iter_{iteration:06d}.png")
         if iteration % train_cfg.snapshot_every == 0 and iteration != end and rank == 0:
             save(iteration)
         bar.update()
-        bar.set_postfix(D=f"{logs['d_loss']:.3f}", G=f"{logs['g_loss']:.3f}")
     bar.close()
     if end > start and rank == 0:
         save(end)

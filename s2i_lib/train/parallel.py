@@ -52,14 +52,14 @@ def broadcast_from_rank0(*modules: nn.Module, parameters: bool = False) -> None:
                 dist.broadcast(t.data, src=0)
 
 
-def average_logs(logs: dict[str, float], device: torch.device) -> dict[str, float]:
-    """The mean of each logged loss over the processes."""
+def average_logs(values: torch.Tensor) -> torch.Tensor:
+    """The mean over the processes of a tensor of logged values (the same shape on every process)."""
     _, size = world()
     if size == 1:
-        return logs
-    values = torch.tensor(list(logs.values()), dtype=torch.float64, device=device)
+        return values
+    values = values.clone()
     dist.all_reduce(values)
-    return dict(zip(logs, (values / size).tolist()))
+    return values / size
 
 
 class RankSlice(Sampler[int]):

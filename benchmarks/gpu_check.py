@@ -1,0 +1,202 @@
+"""One GPU, checked in minutes (issue 26): the StackGAN-v2 step and training loop at each profile's GAN sizes.
+
+    python benchmarks/gpu_check.py                                   # a GPU machine: cuda, default and paper
+    python benchmarks/gpu_check.py --device cpu --profiles smoke --iterations 3    # what the tests run
+
+Per profile: the bare step (`train_step` + `ema_update` on one fixed batch) in fp32 and under the profile's
+CUDA default (bf16 autocast + channels-last), best of `--iterations` after a warm-up, with peak memory and the
+step's FLOPs (`torch.utils.flop_counter`, fp32) as TFLOP/s; which of the two is faster (the precision to choose);
+the `train_gan` loop on in-memory random images (its recorded loop seconds) against the bare step; two loops in
+two processes at once against one; a run stopped half-way and resumed against an uninterrupted one (equal losses
+and weights); and `train_gan` inside a one-rank process group (NCCL on CUDA, gloo on the CPU). Writes
+results/gpu_check.csv, one row per measurement, the device named in every row.
+
+It imports torch and s2i_lib's configuration, models and GAN loop only: no audio stack, voices, torchvision or
+data sets, so it runs where only torch is installed.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch.utils.data import Dataset
+from torch.utils.flop_counter import FlopCounterMode
+
+from s2i_lib.checkpoint import load_checkpoint
+from s2i_lib.config import REPO_ROOT, get_profile
+from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
+from s2i_lib.train.gan import GANTrainConfig, Precision, ema_update, recorded_train_seconds, train_gan, train_step
+
+EMBEDDING_DIM = {"smoke": 1280, "default": 1280, "paper": 1024}   # EfficientNet-Lite0 / the authors' GoogLeNet
+RESULTS = REPO_ROOT / "results" / "gpu_check.csv"
+
+
+class RandomImages(Dataset):
+    """`n` random images at the GAN's sizes with random embeddings, held in memory; a random flip per item."""
+
+    def __init__(self, config: GANConfig, n: int = 64):
+        g = torch.Generator().manual_seed(0)
+        self.images = [torch.rand(n, 3, s, s, generator=g) * 2 - 1 for s in config.image_sizes]
+        self.embeddings = torch.randn(n, config.embedding_dim, generator=g)
+
+    def __len__(self) -> int:
+        return len(self.embeddings)
+
+    def __getitem__(self, i: int) -> dict:
+        flip = bool(torch.rand(()) < 0.5)
+        wrong = (i + 1) % len(self)
+        return {"image": [x[i].flip(-1) if flip else x[i] for x in self.images],
+                "wrong_image": [x[wrong] for x in self.images], "embedding": self.embeddings[i],
+                "label": torch.tensor(i % 4)}
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def bare_step(config: GANConfig, batch_size: int, precision: Precision, iterations: int) -> tuple[float, float]:
+    """(best steps per second after one warm-up step, peak GiB of device memory) of train_step + ema_update."""
+    torch.manual_seed(0)
+    netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
+    ema = precision.model(Generator(config)).requires_grad_(False)
+    opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opts_d = [torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)) for d in netsD]
+    batch = torch.utils.data.default_collate([RandomImages(config, batch_size)[i] for i in range(batch_size)])
+    if precision.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(precision.device)
+    times = []
+    for _ in range(iterations + 1):
+        sync(precision.device)
+        start = time.perf_counter()
+        train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+        ema_update(ema, netG, 0.999)
+        sync(precision.device)
+        times.append(time.perf_counter() - start)
+    peak = torch.cuda.max_memory_allocated(precision.device) / 2**30 if precision.device.type == "cuda" else float("nan")
+    return 1 / min(times[1:]), peak
+
+
+def step_flops(config: GANConfig, batch_size: int, device: torch.device) -> float:
+    """FLOPs of one fp32 training step (forward and backward of every D, then G)."""
+    precision = Precision(device)
+    netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
+    opt_g, opts_d = torch.optim.Adam(netG.parameters()), [torch.optim.Adam(d.parameters()) for d in netsD]
+    batch = torch.utils.data.default_collate([RandomImages(config, batch_size)[i] for i in range(batch_size)])
+    with FlopCounterMode(display=False) as counter:
+        train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+    return counter.get_total_flops()
+
+
+def loop_rate(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str, warmup: int) -> float:
+    """Iterations per second of the `train_gan` loop, from its recorded seconds over the iterations after a
+    first call of `warmup` (so start-up and the first steps are not counted)."""
+    data = RandomImages(config)
+    train_gan(config, train_cfg, data, folder, device=device, progress=False, stop_after_iterations=warmup)
+    before = recorded_train_seconds(load_checkpoint(folder / "last.pt"))
+    train_gan(config, train_cfg, data, folder, device=device, progress=False)
+    return (train_cfg.iterations - warmup) / (recorded_train_seconds(load_checkpoint(folder / "last.pt")) - before)
+
+
+def _loop_process(rank: int, config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str,
+                  warmup: int) -> None:
+    rate = loop_rate(config, train_cfg, folder / f"run{rank}", device, warmup)
+    (folder / f"rate{rank}.txt").write_text(str(rate))
+
+
+def concurrent_rate(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str, warmup: int,
+                    processes: int = 2) -> float:
+    """Summed iterations per second of `processes` loops trained at once, one per process."""
+    mp.spawn(_loop_process, args=(config, train_cfg, folder, device, warmup), nprocs=processes, join=True)
+    return sum(float((folder / f"rate{r}.txt").read_text()) for r in range(processes))
+
+
+def resumes_exactly(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str) -> bool:
+    """Whether a run stopped half-way and resumed ends with the losses and weights of an uninterrupted run."""
+    data = RandomImages(config)
+    whole = train_gan(config, train_cfg, data, folder / "whole", device=device, progress=False)
+    train_gan(config, train_cfg, data, folder / "halves", device=device, progress=False,
+              stop_after_iterations=train_cfg.iterations // 2)
+    halves = train_gan(config, train_cfg, data, folder / "halves", device=device, progress=False)
+    a, b = (load_checkpoint(folder / run / "last.pt") for run in ("whole", "halves"))
+    return whole == halves and all(torch.equal(p, q) for p, q in zip(a["generator"].values(), b["generator"].values()))
+
+
+def one_rank_group(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str) -> bool:
+    """Whether `train_gan` runs inside a process group of one rank (NCCL on CUDA, gloo on the CPU)."""
+    backend = "nccl" if device.startswith("cuda") else "gloo"
+    folder.mkdir(parents=True, exist_ok=True)
+    dist.init_process_group(backend, init_method=f"file://{folder}/rendezvous", rank=0, world_size=1)
+    try:
+        history = train_gan(config, train_cfg, RandomImages(config), folder / "run", device=device, progress=False)
+    finally:
+        dist.destroy_process_group()
+    return bool(history) and all(torch.isfinite(torch.tensor(list(h.values()))).all() for h in history)
+
+
+def check(profile: str, device: str, iterations: int, folder: Path) -> list[dict]:
+    sizes = get_profile(profile).gan
+    config = GANConfig(EMBEDDING_DIM[profile], **sizes.architecture())
+    dev, cuda = torch.device(device), device.startswith("cuda")
+    paths = {"fp32": Precision(dev), "bf16 + channels-last": Precision(dev, torch.bfloat16, channels_last=True)}
+    rates = {name: bare_step(config, sizes.batch_size, p, iterations) for name, p in paths.items()}
+    best = max(rates, key=lambda name: rates[name][0])
+    flops = step_flops(config, sizes.batch_size, dev)
+    amp = best != "fp32"
+    loop_cfg = GANTrainConfig(iterations=2 * iterations + 2, batch_size=sizes.batch_size, seed=0,
+                              snapshot_every=10**9, sample_every=10**9, log_every=iterations, amp=amp,
+                              channels_last=amp)
+    loop = loop_rate(config, loop_cfg, folder / f"{profile}-loop", device, warmup=2)
+    together = concurrent_rate(config, loop_cfg, folder / f"{profile}-concurrent", device, warmup=2)
+    short = GANTrainConfig(iterations=4, batch_size=sizes.batch_size, seed=0, snapshot_every=10**9,
+                           sample_every=10**9, log_every=2, amp=amp, channels_last=amp)
+    rows = [*({"measure": "bare step", "path": name, "value": round(rate, 2), "unit": "it/s",
+               "note": f"peak {peak:.2f} GiB" if cuda else ""} for name, (rate, peak) in rates.items()),
+            {"measure": "step FLOPs (fp32)", "path": "", "value": round(flops / 1e9, 1), "unit": "GFLOP",
+             "note": f"{flops * rates[best][0] / 1e12:.2f} TFLOP/s at the faster path's rate"},
+            {"measure": "faster path", "path": best, "value": round(rates[best][0] / rates["fp32"][0], 2),
+             "unit": "x fp32", "note": "the precision train_gan should use here"},
+            {"measure": "train_gan loop", "path": best, "value": round(loop, 2), "unit": "it/s",
+             "note": f"{loop / rates[best][0]:.0%} of the bare step"},
+            {"measure": "two loops at once", "path": best, "value": round(together, 2), "unit": "it/s summed",
+             "note": f"{together / loop:.2f}x one loop"},
+            {"measure": "resumed run equals uninterrupted", "path": best, "unit": "",
+             "value": resumes_exactly(config, short, folder / f"{profile}-resume", device), "note": ""},
+            {"measure": "train_gan in a one-rank process group", "path": best, "unit": "", "note": "",
+             "value": one_rank_group(config, short, folder / f"{profile}-group", device)}]
+    name = torch.cuda.get_device_name(dev) if cuda else f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} thr)"
+    return [{"device": name, "torch": torch.__version__, "profile": profile,
+             "sizes": "/".join(map(str, config.image_sizes)), "batch": sizes.batch_size, **row} for row in rows]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--profiles", nargs="+", default=["default", "paper"], choices=sorted(EMBEDDING_DIM))
+    p.add_argument("--iterations", type=int, default=20, help="timed bare steps; the loops run about twice as many")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    args = p.parse_args()
+    start = time.time()
+    with tempfile.TemporaryDirectory(prefix="s2i_gpu_check_") as tmp:
+        rows = [row for profile in args.profiles for row in check(profile, args.device, args.iterations, Path(tmp))]
+    columns = list(rows[0])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    for row in rows:
+        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    print(f"wrote {args.out} in {time.time() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
