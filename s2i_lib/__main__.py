@@ -202,8 +202,9 @@ def named_errors() -> tuple[type[Exception], ...]:
     from .audio import AudioError
     from .checkpoint import CorruptFileError, DiskFullError
     from .data.errors import DataFormatError, DataRootError
+    from .data.voicing import VoicingError
     from .translate import NoTrainedRunError
-    return AudioError, CorruptFileError, DiskFullError, DataFormatError, DataRootError, NoTrainedRunError
+    return AudioError, CorruptFileError, DiskFullError, DataFormatError, DataRootError, NoTrainedRunError, VoicingError
 
 
 if __name__ == "__main__":

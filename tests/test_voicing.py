@@ -151,3 +151,13 @@ def test_the_authors_speech_layout_takes_precedence(tmp_path, monkeypatch):
     assert data.records["train"][0].wavs == tree.wavs[data.records["train"][0].key] and not data.voiced
     assert not (tmp_path / "artifacts" / "cub" / "voiced").exists()
     assert load_cub(tree.root, "train")[0].caption_file is None
+
+
+def test_the_command_line_prints_a_voicing_error_alone(tmp_path, monkeypatch):
+    from s2i_lib.__main__ import main
+    monkeypatch.setenv("S2I_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.delenv("S2I_DEBUG", raising=False)
+    monkeypatch.setattr(tts, "synthesize", lambda voice, text, **kw: __import__("numpy").zeros(10, "float32"))
+    tree = make_cub_tree(tmp_path / "cub", with_audio=False)
+    with pytest.raises(SystemExit, match=r"^data: .*text_c10/.*\.txt, caption 1: voice .* returned no sound"):
+        main(["data", "--dataset", "cub", "--profile", "smoke", "--data-root", str(tree.root), "--workers", "1"])
