@@ -104,7 +104,8 @@ def test_voicing_killed_at_a_random_point_resumes_to_the_same_audio(tmp_path, mo
     store = killed / "cub" / "voiced"
     stop_after = random.Random().randint(1, 45)
     child = subprocess.Popen([sys.executable, "-c", VOICE_IN_CHILD.format(tests=str(Path(__file__).parent))],
-                             env={**os.environ, "S2I_ARTIFACTS": str(killed)})
+                             env={**os.environ, "S2I_ARTIFACTS": str(killed), "TMPDIR": str(tmp_path)})  # flite's
+    # temporary folder of the utterance being killed stays in tmp_path
     deadline = time.time() + 120
     while len(list(store.glob("*/*.wav"))) < stop_after and child.poll() is None and time.time() < deadline:
         time.sleep(0.01)
