@@ -152,8 +152,6 @@ def spoken_form(text: str) -> str:
     non-ASCII letters) and any other character outside printable ASCII (other scripts, control bytes) replaced
     by a space. Printable ASCII text is returned unchanged."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    if folded == text and text.isprintable():
-        return text
     return "".join(c if c.isprintable() else " " for c in folded)
 
 

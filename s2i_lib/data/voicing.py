@@ -12,8 +12,8 @@ The audio lives in a content-addressed store the project owns, `artifacts/<datas
 data root: each wav is `<d[:2]>/<d>.wav`, `d` the digest of (format, text, voice, rate, pitch). A wav is
 written under a temporary name and renamed into place, so a file that exists is whole: voicing interrupted at
 any point resumes where it stopped, a changed caption (or seed, or voice pool) gets a new digest and is voiced
-alone, and every profile shares the store (a real data set is used whole at each). Two processes voicing at
-once write the same bytes under the same names, which is harmless.
+alone, and every profile shares the store (a real data set is used whole at each). One process voices at a
+time (a lock on the store, as the profiles' own locks do not cover it): a second waits, then finds the wavs made.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import write_wav
-from ..checkpoint import disk_space_for
+from ..checkpoint import disk_space_for, folder_lock
 from ..config import artifacts_dir, shown
 from ..progress import tqdm
 from . import voices as tts
@@ -118,9 +118,20 @@ def voice_records(dataset: str, records: dict[str, list[Record]], seed: int, wor
     if not any(v.use == "train" for v in voices):
         raise RuntimeError("no text-to-speech engine is available; run `make setup` (installs espeakng-loader)")
     store = voiced_dir(dataset)
-    store.mkdir(parents=True, exist_ok=True)
-    remove_own_temp_files(store)
     planned = plan(records, seed, voices, store)
+    with folder_lock(store, "voiced captions"):
+        remove_own_temp_files(store)
+        _voice_missing(dataset, store, seed, planned, voices, notices, workers, progress)
+    wavs = {(u.key, u.index): u for u in planned}
+    return {split: [replace(r, wavs=[wavs[r.key, k].wav for k in range(len(r.captions))],
+                            voices=[wavs[r.key, k].voice.id for k in range(len(r.captions))])
+                    for r in split_records]
+            for split, split_records in records.items()}
+
+
+def _voice_missing(dataset: str, store: Path, seed: int, planned: list[Utterance], voices: list[tts.Voice],
+                   notices: list[str], workers: int, progress: bool) -> None:
+    """Voice the planned utterances whose wav the store lacks, saying how many and how long first."""
     todo = [u for u in planned if not u.wav.exists()]
     if todo and progress:
         seconds = len(todo) / (MEASURED_PER_CORE * max(workers, 1))
@@ -139,11 +150,6 @@ def voice_records(dataset: str, records: dict[str, list[Record]], seed: int, wor
             voice_one(utterance)
     if todo:
         _write_summary(store, seed, planned, voices, notices, len(todo), time.time() - start, workers)
-    wavs = {(u.key, u.index): u for u in planned}
-    return {split: [replace(r, wavs=[wavs[r.key, k].wav for k in range(len(r.captions))],
-                            voices=[wavs[r.key, k].voice.id for k in range(len(r.captions))])
-                    for r in split_records]
-            for split, split_records in records.items()}
 
 
 def _write_summary(store: Path, seed: int, planned: list[Utterance], voices: list[tts.Voice], notices: list[str],

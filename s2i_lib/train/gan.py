@@ -201,7 +201,7 @@ class LossWindow:
 
     def add(self, logs: dict[str, Tensor]) -> None:
         self.names = self.names or sorted(logs)
-        values = torch.stack([logs[n].detach().to(self.device, torch.float64) for n in self.names])
+        values = torch.stack([logs[n].to(self.device, torch.float64) for n in self.names])
         self.total = values if self.total is None else self.total + values
         self.count += 1
 
