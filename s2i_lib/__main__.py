@@ -197,14 +197,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"{args.stage}: {e}\n(S2I_DEBUG=1 shows where it was raised)")
 
 
-def named_errors() -> tuple[type[Exception], ...]:
-    """The project's own errors, whose messages name the file and the fix: printed alone, not under a traceback."""
+def named_errors() -> tuple[type[BaseException], ...]:
+    """The project's own errors, whose messages name the file and the fix, and a stop on request (which says how
+    to resume): printed alone, not under a traceback."""
     from .audio import AudioError
-    from .checkpoint import CorruptFileError, DiskFullError
+    from .checkpoint import CorruptFileError, DiskFullError, StoppedOnRequest
     from .data.errors import DataFormatError, DataRootError
     from .data.voicing import VoicingError
     from .translate import NoTrainedRunError
-    return AudioError, CorruptFileError, DiskFullError, DataFormatError, DataRootError, NoTrainedRunError, VoicingError
+    return (AudioError, CorruptFileError, DiskFullError, DataFormatError, DataRootError, NoTrainedRunError,
+            VoicingError, StoppedOnRequest)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Atomic checkpoints, the random-number state that lets a resumed run continue the same run, and one lock per
-artifacts folder.
+"""Atomic checkpoints, the random-number state that lets a resumed run continue the same run, one lock per
+artifacts folder, and a stop on request (SIGINT / SIGTERM) at a point where a run can be saved.
 
 A checkpoint is written to a temporary file of the writing process (`.<name>.<pid>.tmp`) and renamed into
 place, so a kill never leaves half a checkpoint; `load_checkpoint` deletes the temporary files of processes
@@ -14,6 +14,8 @@ import os
 import pickle
 import random
 import shutil
+import signal
+import threading
 import zipfile
 from pathlib import Path
 
@@ -23,6 +25,11 @@ import torch
 
 class CorruptFileError(RuntimeError):
     """A checkpoint or cache file exists but cannot be read (truncated, empty, overwritten)."""
+
+
+class StoppedOnRequest(KeyboardInterrupt):
+    """A long loop was asked to stop (Ctrl-C, or `kill` = SIGTERM) and stopped after saving what it had done; the
+    message says where, and that the same command resumes it."""
 
 
 class DiskFullError(OSError):
@@ -141,3 +148,35 @@ def folder_lock(folder: str | Path, what: str = "run", wait: bool = True):
             f.seek(0)
             f.truncate()
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class StopRequests:
+    """Whether a stop was asked for (`requested`: the signal's name, or "") while `stop_requests` is active."""
+    requested = ""
+
+
+@contextlib.contextmanager
+def stop_requests(enabled: bool = True):
+    """Within the block, a first SIGINT or SIGTERM only sets `requested` on the yielded `StopRequests`, so a loop
+    can finish its step, save and raise `StoppedOnRequest`; a second one stops at once, as it would without the
+    block. Off (requests never set) when not `enabled` or outside the main thread, where handlers cannot be set."""
+    stops = StopRequests()
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield stops
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def ask(signum, frame):
+        if stops.requested:                      # asked twice: the usual behaviour
+            signal.signal(signum, previous[signum] or signal.SIG_DFL)
+            signal.raise_signal(signum)
+        stops.requested = signal.Signals(signum).name
+        print(f"\n{stops.requested}: stopping after this step, once it is saved (send it again to stop at once)",
+              flush=True)
+    for sig in previous:
+        signal.signal(sig, ask)
+    try:
+        yield stops
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler or signal.SIG_DFL)

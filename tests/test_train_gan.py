@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from s2i_lib.data.dataset import SpeechImageDataset
 from s2i_lib.data.records import Record
 from s2i_lib.generate import generate, save_pngs
 from s2i_lib.models.stackgan import GANConfig, Generator
-from s2i_lib.checkpoint import load_checkpoint
+from s2i_lib.checkpoint import StoppedOnRequest, load_checkpoint, stop_requests
 from s2i_lib.models.stackgan import Discriminator, make_discriminators
 from s2i_lib.train import gan as gan_loop
 from s2i_lib.train.gan import ConditionedImages, GANTrainConfig, Precision, load_generator, train_gan, train_step
@@ -65,6 +67,45 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
         assert sorted(p.name for p in (tmp_path / run / "samples").iterdir()) == ["iter_000002.png", "iter_000004.png"]
     grid = Image.open(tmp_path / "a" / "samples" / "iter_000004.png")
     assert grid.size == (8 * 66 + 2, 3 * 66 + 2)                  # 8 items; rows: real, branch 1, branch 2
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_request_saves_the_iteration_it_ends_and_resumes_exactly(tmp_path, monkeypatch, signum):
+    """`kill` (SIGTERM) or Ctrl-C during iteration 3: the loop finishes that iteration, saves it (not a snapshot
+    iteration) and raises `StoppedOnRequest` naming the file; the next call resumes to the uninterrupted run's
+    weights, and the signal handlers are the caller's again."""
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    train_gan(CONFIG, TRAIN, Toy(), tmp_path / "a", progress=False)
+    step, calls = gan_loop.train_step, []
+
+    def step_then_signal(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signum)
+        return step(*args)
+    monkeypatch.setattr(gan_loop, "train_step", step_then_signal)
+    with pytest.raises(StoppedOnRequest, match=f"{signum.name}: the GAN stopped at iteration 3 of 5.*last.pt"):
+        train_gan(CONFIG, TRAIN, Toy(), tmp_path / "b", progress=False)
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["iteration"] == 3 and len(calls) == 3
+    assert {s: signal.getsignal(s) for s in handlers} == handlers
+    monkeypatch.setattr(gan_loop, "train_step", step)
+    train_gan(CONFIG, TRAIN, Toy(), tmp_path / "b", progress=False)
+    a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
+    for p, q in zip(a["generator"].values(), b["generator"].values()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    assert b["history"] == a["history"]
+
+
+def test_a_second_stop_request_stops_at_once():
+    """Asked twice, the loop does not wait for its step: Ctrl-C raises KeyboardInterrupt where the code is."""
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        with stop_requests() as stops:
+            os.kill(os.getpid(), signal.SIGINT)
+            assert stops.requested == "SIGINT"
+            os.kill(os.getpid(), signal.SIGINT)
+            raise AssertionError("not stopped by the second request")
+    assert not isinstance(stopped.value, StoppedOnRequest)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_mixed_precision_channels_last_run_resumes_exactly(tmp_path):

@@ -13,7 +13,8 @@ workers, and a run can stop and resume at any iteration.
 Files in `out_dir`: `last.pt` (G, EMA G, Ds, optimisers, iteration, history, random state, both configs, and
 `train_seconds`: wall-clock seconds in the training loop, summed over every call; `precisions`: the autocast
 dtype of each call that trained, in order, without repeats: "bfloat16", or "float32" for none),
-written atomically every `snapshot_every` iterations and when the call ends; `loss_log.csv` (means over
+written atomically every `snapshot_every` iterations, when the call ends and when it is asked to stop (Ctrl-C or
+SIGTERM: after the current iteration, `checkpoint.stop_requests`); `loss_log.csv` (means over
 `log_every` iterations); `samples/iter_XXXXXX.png` every `sample_every` iterations: real images of the first
 items, then the EMA generator's images of each branch for their embeddings with fixed noise.
 """
@@ -34,7 +35,7 @@ from ..progress import tqdm
 
 from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
-from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ..checkpoint import StoppedOnRequest, load_checkpoint, rng_state, save_checkpoint, set_rng_state, stop_requests
 from ..config import TRAIN_SEED
 from .encoder import RESTART, write_log
 from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
@@ -376,20 +377,27 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     netsD.train()
     call_start = time.perf_counter()
     bar = tqdm(total=train_cfg.iterations, initial=start, desc="StackGAN-v2", disable=not progress or rank > 0)
-    for iteration, batch in enumerate(loader, start + 1):
-        logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
-        broadcast_from_rank0(netG, netsD)
-        ema_update(ema, netG, train_cfg.ema_decay)
-        window.add(logs)
-        if iteration % train_cfg.log_every == 0 or iteration == train_cfg.iterations:
-            means = window.means()
-            history.append({"iteration": iteration, **means})
-            bar.set_postfix(D=f"{means['d_loss']:.3f}", G=f"{means['g_loss']:.3f}")
-        if iteration % train_cfg.sample_every == 0 and rank == 0:
-            save_sample_grid(ema, fixed, out / "samples" / f"iter_{iteration:06d}.png")
-        if iteration % train_cfg.snapshot_every == 0 and iteration != end and rank == 0:
-            save(iteration)
-        bar.update()
+    with stop_requests(enabled=size == 1) as stops:     # several processes would stop at different iterations
+        for iteration, batch in enumerate(loader, start + 1):
+            logs = train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+            broadcast_from_rank0(netG, netsD)
+            ema_update(ema, netG, train_cfg.ema_decay)
+            window.add(logs)
+            if iteration % train_cfg.log_every == 0 or iteration == train_cfg.iterations:
+                means = window.means()
+                history.append({"iteration": iteration, **means})
+                bar.set_postfix(D=f"{means['d_loss']:.3f}", G=f"{means['g_loss']:.3f}")
+            if iteration % train_cfg.sample_every == 0 and rank == 0:
+                save_sample_grid(ema, fixed, out / "samples" / f"iter_{iteration:06d}.png")
+            if iteration % train_cfg.snapshot_every == 0 and iteration != end and rank == 0:
+                save(iteration)
+            bar.update()
+            if stops.requested and iteration != end:
+                bar.close()
+                save(iteration)
+                raise StoppedOnRequest(f"{stops.requested}: the GAN stopped at iteration {iteration} of "
+                                       f"{train_cfg.iterations}, saved in {out / 'last.pt'}; run the same command "
+                                       f"again to resume it")
     bar.close()
     if end > start and rank == 0:
         save(end)
