@@ -144,6 +144,22 @@ def test_seed_files_round_trip_exactly_and_a_half_finished_seed_never_counts(tmp
         read_seeds(tmp_path, "table2")
 
 
+def test_seeds_of_an_older_evaluation_are_left_out_and_named(tmp_path, capsys):
+    """Numbers of two evaluation protocols are never averaged: with seeds of versions 3 and 4 committed, only the
+    version 4 seeds are read, and a line names the others; a record without a version counts as the oldest."""
+    measures = {"tsl": {"FID": Estimate(129.0, 1.0)}}
+    write_seed(tmp_path, "table2", 1234, measures, {"evaluation version": 3})
+    assert list(read_seeds(tmp_path, "table2")) == [1234] and capsys.readouterr().out == ""
+    write_seed(tmp_path, "table2", 7, measures, {})
+    assert list(read_seeds(tmp_path, "table2")) == [1234]
+    assert "seed 7 was measured by an older evaluation than version 3" in capsys.readouterr().out
+    write_seed(tmp_path, "table2", 1235, measures, {"evaluation version": 4})
+    write_seed(tmp_path, "table2", 1236, measures, {"evaluation version": 4})
+    assert list(read_seeds(tmp_path, "table2")) == [1235, 1236]
+    assert "seeds 7, 1234 were measured by an older evaluation than version 4 and left out of table2" in \
+        capsys.readouterr().out
+
+
 def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     """`make combine-table2`: no data set, no run, only the seeds' files (they may come from other machines)."""
     from s2i_lib.study import combine_table2

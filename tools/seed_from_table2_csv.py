@@ -73,8 +73,8 @@ def main() -> None:
                         "attribute accuracy on a third draw of separately generated images, no score of the "
                         "shuffled control; the real row's score left out (scored on images its judge trained on)",
               "dataset": args.results.parent.name, "profile": args.results.name, "train seed": args.seed,
-              "data": details["data"], "judges' seed": JUDGE_SEED, "machine": details["machine"],
-              "versions": details["versions"], "written": written,
+              "data": details["data"], "judges' seed": JUDGE_SEED, "evaluation version": 3,
+              "machine": details["machine"], "versions": details["versions"], "written": written,
               "GANs": {f"{system} GAN seed {args.seed}": {"train minutes": float(m), "precision": "precision not recorded",
                                                           "training": "trained before runs recorded their training"}
                        for system, m in minutes.items()}}

@@ -5,7 +5,8 @@ complete seed (docs/statistics.md).
 Layout, in a table's results folder: `seeds/<seed>/<stem>_measures.csv` (row, measure, value, error: one
 training's numbers at full precision, a file a person can open) and `seeds/<seed>/<stem>_record.json` (what that
 training was: machine, versions, each run's record, when), written last. A seed folder without its record is a
-half-finished seed and never reaches a combined table.
+half-finished seed and never reaches a combined table; nor does a seed measured by another version of the evaluation
+(its record's "evaluation version") than the newest among the seeds: numbers of two protocols are never averaged.
 """
 from __future__ import annotations
 
@@ -49,9 +50,15 @@ def write_seed(results: Path, stem: str, seed: int, measures: Measures, record: 
     return [table, record_path]
 
 
+def evaluation_version(result: SeedResults) -> int:
+    """The evaluation version a seed was measured by (`pipeline.runs.VERSIONS`); 0 where its record has none."""
+    return int(result.record.get("evaluation version", 0))
+
+
 def read_seeds(results: Path, stem: str) -> dict[int, SeedResults]:
-    """Every complete seed of table `stem` under `results/seeds/` (seed -> `SeedResults`), in seed order; a
-    seed without its record is skipped, one whose numbers disagree with its record is an error naming it."""
+    """Every complete seed of table `stem` under `results/seeds/` measured by the newest evaluation version among
+    them (seed -> `SeedResults`), in seed order; a seed without its record is skipped, one of an older evaluation
+    set aside with a line that names it, one whose numbers disagree with its record is an error naming it."""
     found = {}
     for folder in sorted(Path(results, SEEDS).glob("*"), key=lambda p: (len(p.name), p.name)):
         record_path, table = folder / f"{stem}_record.json", folder / f"{stem}_measures.csv"
@@ -66,7 +73,13 @@ def read_seeds(results: Path, stem: str) -> dict[int, SeedResults]:
         for r in rows:
             measures.setdefault(r["row"], {})[r["measure"]] = Estimate(float(r["value"]), float(r["error"]))
         found[int(folder.name)] = SeedResults(int(folder.name), measures, record)
-    return found
+    newest = max(map(evaluation_version, found.values()), default=0)
+    older = [s for s, r in found.items() if evaluation_version(r) < newest]
+    if older:
+        named = f"seeds {', '.join(map(str, older))} were" if len(older) > 1 else f"seed {older[0]} was"
+        print(f"{Path(results, SEEDS)}: {named} measured by an older evaluation than version {newest} and left out "
+              f"of {stem}; measure again to include", flush=True)
+    return {s: r for s, r in found.items() if s not in older}
 
 
 def combine(seeds: dict[int, SeedResults]) -> dict[str, dict[str, OverSeeds]]:

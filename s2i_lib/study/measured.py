@@ -15,6 +15,7 @@ from ..data.prepare import PreparedData
 from ..metrics.uncertainty import Estimate, OverSeeds
 from ..pipeline.evaluate import JUDGE_SEED
 from ..pipeline.measure import SystemResult
+from ..pipeline.runs import VERSIONS
 from ..report import GAN_MEASURES, Measure, SeedResults, Table, machine, read_seeds, versions, write_seed
 from ..report.seeds import Measures
 
@@ -114,7 +115,8 @@ def seed_record(data: PreparedData, train_seed: int, results: dict[object, Syste
     """What one training seed's measures came from: the request, the machine and versions, each GAN run's
     precision, training time and record (`Run.trained_by`), and the embeddings run it was fed."""
     return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data), "voiced": data.voiced,
-            "train seed": train_seed, "evaluation draws": seed, "judges' seed": JUDGE_SEED, "machine": machine(),
+            "train seed": train_seed, "evaluation draws": seed, "evaluation version": VERSIONS["evaluation"],
+            "judges' seed": JUDGE_SEED, "machine": machine(),
             "versions": versions(), "written": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "GANs": {" ".join(map(str, name)) if isinstance(name, tuple) else str(name): {
                 "run": r.gan.folder.name, "precision": r.precision, "train minutes": round(r.train_s / 60, 1),
@@ -147,7 +149,10 @@ def seed_details(seeds: dict[int, SeedResults]) -> dict[str, str]:
     """The run details a table combined over `seeds` shares: the seeds, what a cell holds, each seed's data,
     machine, versions, source and GAN trainings as its record says."""
     details = {"data": "; ".join(sorted({r.record.get("data", "?") for r in seeds.values()})) or "no seed yet",
-               "training seeds": ", ".join(map(str, seeds)) or "none yet", "cells": CELLS}
+               "training seeds": ", ".join(map(str, seeds)) or "none yet", "cells": CELLS,
+               "evaluation version": (", ".join(sorted({str(r.record.get("evaluation version", "not recorded"))
+                                                        for r in seeds.values()})) + " (seeds measured by an older "
+                                      "evaluation are left out: report.read_seeds)")}
     for s, result in seeds.items():
         r = result.record
         details[f"seed {s}"] = (f"{r.get('machine', 'machine not recorded')}, {r.get('versions', '')}, written "
