@@ -121,14 +121,18 @@ your-voice: setup
 	    $(EXECUTED)/08_your_voice.ipynb
 	@echo "your-voice: the executed notebook and its images in $(EXECUTED)/"
 
-test: unit nbval
+# make test: the unit tests and the notebooks' replay at smoke in one pytest run, one process per core
+# (pytest-xdist, one thread each: conftest.py; each notebook's cells in order in one process). unit / nbval: alone.
+NBVAL = --nbval-lax --nbval-current-env -p no:cacheprovider $(foreach nb,$(CHECKED_NOTEBOOKS),notebooks/$(nb).ipynb)
+
+test: setup
+	S2I_PROFILE=smoke $(PY) -m pytest -q -n auto --dist loadscope $(NBVAL) tests
 
 unit: setup
 	$(PY) -m pytest -q tests
 
 nbval: setup
-	S2I_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider \
-	    $(foreach nb,$(CHECKED_NOTEBOOKS),notebooks/$(nb).ipynb)
+	S2I_PROFILE=smoke $(PY) -m pytest -q $(NBVAL)
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
