@@ -10,6 +10,7 @@ import pytest
 
 from s2i_lib.metrics.uncertainty import (EQUIVALENT, HELD, NOT_EQUIVALENT, NOT_HELD, UNDETERMINED, WITHIN_NOISE,
                                          Estimate, OverSeeds, over_seeds, read_beats, read_claim, read_equivalence)
+from s2i_lib.report.claims import COARSE
 from s2i_lib.report import GAN_MEASURES, SeedResults, combine, paired, read_seed_claims, read_seeds, write_seed
 from s2i_lib.report.measures import measure
 
@@ -99,18 +100,35 @@ def test_seed_claims_carry_the_judge_range_the_margin_and_a_provisional_mark():
     fid, r = measure("FID", GAN_MEASURES), measure("R-precision", GAN_MEASURES)
     beats = read_seed_claims("ours beats text", seeds, "tsl", "text", (fid, r), ranges)
     assert [row["measure"] for row in beats] == ["FID", "R-precision (R = 100)"]
-    assert beats[0]["reading"] == "within noise (provisional: 2 seeds)"   # 1.2 ± 12.71 x 0.2 spans 0
+    assert beats[0]["reading"] == f"within noise (provisional: 2 seeds; {COARSE})"   # 1.2 ± 12.71 x 0.2 spans 0
+    assert beats[0]["95% half-width / range"] == "0.13"                  # 12.706 x 0.2 / 20 = 0.127 > 0.10
+    assert beats[1]["95% half-width / range"] == "0.00"                  # the same -0.01 on both seeds
     assert beats[0]["judge's range (ceiling -> floor)"] == "10.00 -> 30.00"
     assert beats[0]["difference / range"] == "+0.06" and beats[0]["seeds"] == 2
     assert beats[0]["difference (a - b)"] == "1.20 ± 0.20 [eval ± 1.00]"    # eval: sqrt(2 + 2) / 2
     assert beats[1]["reading"] == "not held (provisional: 2 seeds)"       # -0.01 both seeds, higher is better
     same = read_seed_claims("ours is comparable to text", seeds, "tsl", "text", (fid, r), ranges, 0.1)
     assert same[0]["equivalence margin"] == "± 2.00"                      # 0.1 x |10 - 30|
-    assert same[0]["reading"] == "undetermined (provisional: 2 seeds)"    # 90%: 1.2 ± 6.31 x 0.2 = (-0.06, 2.46)
+    assert same[0]["reading"] == f"undetermined (provisional: 2 seeds; {COARSE})"   # 90%: 1.2 ± 6.31 x 0.2
     assert same[1]["equivalence margin"] == "± 0.011"                     # 0.1 x 0.11, and -0.01 ± 0 inside it
     assert same[1]["reading"] == "equivalent (provisional: 2 seeds)"
     no_range = read_seed_claims("c", seeds, "tsl", "text", (fid,), {}, 0.1)
     assert no_range[0]["reading"].startswith("undetermined") and no_range[0]["equivalence margin"].startswith("none")
+    assert no_range[0]["95% half-width / range"] == "" and COARSE not in no_range[0]["reading"]
+
+
+def test_a_judge_too_coarse_to_tell_a_tenth_of_its_range_is_marked():
+    """Table II's one training at `default`: R-precision 0.024 ± 0.005 for both systems, range 0.124 -> 0.007:
+    the difference's 95% half-width 2 x sqrt(2) x 0.005 = 0.0141 is 0.12 of the range, so the reading is marked
+    coarse; attribute accuracy 0.329 ± 0.007 vs 0.273 ± 0.007, range 0.994 -> 0.196: 0.0198 / 0.798 = 0.02."""
+    seeds = seeds_of({1234: {"tsl": {"R-precision": (0.024, 0.005), "attributes matched": (0.329, 0.007)},
+                             "two_stage": {"R-precision": (0.024, 0.005), "attributes matched": (0.273, 0.007)}}})
+    ranges = {"R-precision": (0.124, 0.007), "attributes matched": (0.994, 0.196)}
+    r, attributes = measure("R-precision", GAN_MEASURES), measure("attributes matched", GAN_MEASURES)
+    rows = read_seed_claims("ours beats two-stage", seeds, "tsl", "two_stage", (r, attributes), ranges)
+    assert [row["95% half-width / range"] for row in rows] == ["0.12", "0.02"]
+    assert rows[0]["reading"] == f"within noise (provisional: 1 seed; {COARSE})"
+    assert rows[1]["reading"] == "held (provisional: 1 seed)"
 
 
 def test_seed_files_round_trip_exactly_and_a_half_finished_seed_never_counts(tmp_path, monkeypatch):

@@ -139,7 +139,8 @@ def measure_seeds(data: PreparedData, stem: str, train_seeds: str | Sequence[int
 
 
 BEATS_READING = ("on paired differences per training seed (docs/statistics.md): 'beats' by the 95% t interval "
-                 "(one seed: ± 2 evaluation errors); fewer than 3 seeds: provisional")
+                 "(one seed: ± 2 evaluation errors); fewer than 3 seeds: provisional; an interval wider than a tenth "
+                 "of the judge's range on either side: coarse judge")
 CELLS = ("mean over training seeds ± the between-seed standard error (none with one seed) [eval ± the evaluation "
          "noise of that mean: each seed's own error, sqrt(sum e^2) / n]; the in-domain score's own error is the std "
          "over its splits (the IS convention), not a standard error")

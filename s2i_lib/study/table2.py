@@ -25,6 +25,7 @@ from ..pipeline.measure import SystemResult, measure_all
 from ..pipeline.systems import SYSTEMS, build_systems
 from ..plots import generated_grid
 from ..report import GAN_MEASURES, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims, read_seeds
+from ..report.claims import SHARE_THAT_MATTERS
 from .measured import (CONTROL, JUDGE_ACCURACY, REAL, SeededTable, gan_rows, judge_ranges, measure_seeds,
                        seed_cells, seed_details, seed_list, shown_images, speech_caption, words)
 
@@ -41,7 +42,7 @@ STEM = "table2"
 # "Comparable" is read as equivalence within this share of each measure's judge range (real images to ours with
 # shuffled conditions), declared before any seed was read: a tenth of the distance between a generator that
 # ignores its condition and the real images is taken as a difference too small to matter.
-EQUIVALENCE_SHARE = 0.10
+EQUIVALENCE_SHARE = SHARE_THAT_MATTERS
 CLAIMS = (("one-stage (ours) beats two-stage", "two_stage", None),
           ("teacher-student beats classifier-based", "classifier", None),
           ("ours is comparable to text-to-image", "text", EQUIVALENCE_SHARE))
@@ -91,7 +92,9 @@ def combined_table(dataset: str, profile: str, seeds: dict[int, SeedResults]) ->
                            "interval (one seed: ± 2 evaluation errors), 'comparable' by two one-sided tests at 5% "
                            f"against ± {EQUIVALENCE_SHARE:g} x the judge's range (real ceiling to shuffled floor; for "
                            "FID, KID and the score the floor equals ours up to noise re-pairing, so their range is "
-                           "ours' distance from the real images); fewer than 3 seeds: provisional",
+                           "ours' distance from the real images); fewer than 3 seeds: provisional; a 95% interval "
+                           f"wider than {SHARE_THAT_MATTERS:g} x the judge's range on either side: coarse judge (it "
+                           "cannot tell a difference that matters from none)",
                "networks": f"teacher {sizes.teacher.teacher} EfficientNet-Lite0; speech encoder "
                            f"x{sizes.encoder.speech_width:g}; judges trained with seed {JUDGE_SEED}",
                "evaluation": f"{sizes.eval}"}
