@@ -9,6 +9,7 @@
 #          each seed's files in results/<dataset>/<profile>/seeds/<seed>/, the table combined over every seed there)
 #          SEEDS="1 2" (more GANs per training seed)  SEED_SYSTEMS="tsl two_stage" (only these get SEEDS)
 #   make combine-table2        (Table II from the committed seeds alone: trains nothing)
+#   make seeds-table2 TRAIN_SEEDS="1235 1236"   (those seeds' chains of Table II headless, then the table combined)
 # Every run is keyed by these and the stages' settings (s2i_lib/stages/runs.py): `make runs` lists them.
 
 DATASET ?= birds
@@ -31,7 +32,7 @@ PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p 
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup check-options data runs combine-table2 reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
+.PHONY: setup check-options data runs combine-table2 seeds-table2 reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -79,6 +80,12 @@ reproduce-table2: setup check-options
 
 combine-table2: setup check-options
 	$(PY) -m s2i_lib combine --dataset $(DATASET) --profile $(PROFILE)
+
+# More training seeds of Table II without the notebooks (a background job, another machine): each of TRAIN_SEEDS'
+# chains trained or resumed, measured, written to seeds/<seed>/, then the table combined over every seed.
+seeds-table2: setup check-options
+	$(PY) -m s2i_lib table2 $(CLI_ARGS) --train-seeds $(TRAIN_SEEDS) $(if $(SEEDS),--gan-seeds $(SEEDS)) \
+	    $(if $(SEED_SYSTEMS),--seed-systems $(SEED_SYSTEMS))
 
 # Table III: on Places audio captions (DATASET=places DATA_ROOT=...) the paper's experiment (04_table3_places); on
 # the built-in data set the offline stand-in (04_table3_standin: held-out voices in noise and reverberation, not

@@ -4,6 +4,11 @@
     python -m s2i_lib encoders --dataset birds --profile default           teacher, the four systems' encoders
     python -m s2i_lib gan      --dataset birds --profile default --system tsl
     python -m s2i_lib runs     --dataset birds --profile default           list the keyed runs that exist
+    python -m s2i_lib table2   --dataset birds --profile default --train-seeds 1235 1236
+                                                                           Table II's chains of those training
+                                                                           seeds trained, measured and written as
+                                                                           seed files, then combined (notebook 03
+                                                                           without its notebook)
     python -m s2i_lib combine  --dataset birds --profile default           Table II from the committed seeds
     python -m s2i_lib translate my_recording.wav                           your speech through the trained TSL
                                                                            encoder and its GAN (after
@@ -110,11 +115,24 @@ def run_runs(args) -> None:
     print(runs_table(data_artifacts(args.dataset, args.profile, args.seed)))
 
 
+def run_table2(args) -> None:
+    from .data.prepare import prepare
+    from .study import table2
+    data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
+    measured = table2(data, train_seeds=args.train_seeds, gan_seeds=args.gan_seeds or (),
+                      seed_systems=args.seed_systems or (), seed=args.seed, device=default_device(args.device))
+    write_table2(measured.table, data.results)
+
+
 def run_combine(args) -> None:
-    from .config import results_dir, shown
+    from .config import results_dir
     from .study import combine_table2
-    table = combine_table2(args.dataset, args.profile)
-    paths = table.write(results_dir(args.dataset, args.profile))
+    write_table2(combine_table2(args.dataset, args.profile), results_dir(args.dataset, args.profile))
+
+
+def write_table2(table, results) -> None:
+    from .config import shown
+    paths = table.write(results)
     print(f"Table II over training seeds {table.details['training seeds']}: {', '.join(shown(p) for p in paths)}")
 
 
@@ -173,6 +191,15 @@ def main(argv: list[str] | None = None) -> None:
     p = stages.add_parser("runs", help="list the keyed runs of a data set, profile and seed")
     add_data_args(p)
     p.set_defaults(run=run_runs)
+    p = stages.add_parser("table2", help="Table II's chains of some training seeds trained (or reused), measured and "
+                                         "written as seed files, then every seed combined")
+    add_data_args(p)
+    p.add_argument("--train-seeds", type=seed_arg, nargs="+", default=[TRAIN_SEED],
+                   help="each seed trains every system's encoder and GAN")
+    p.add_argument("--gan-seeds", type=seed_arg, nargs="*", help="more GANs per training seed (their mean counts)")
+    p.add_argument("--seed-systems", nargs="*", choices=tuple(SYSTEMS), help="the systems given --gan-seeds")
+    p.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    p.set_defaults(run=run_table2)
     p = stages.add_parser("combine", help="Table II from every committed training seed's files (trains nothing)")
     p.add_argument("--dataset", default="birds", choices=BUILTIN_DATASETS + REAL_DATASETS)
     p.add_argument("--profile", default="default", choices=sorted(PROFILES))

@@ -208,3 +208,28 @@ def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     assert table.details["training seeds"] == "1234, 1235"
     written = table.write(folder)
     assert "(provisional: 2 seeds)" in written[0].read_text()
+
+
+def test_the_table2_command_measures_the_seeds_it_is_given_and_writes_the_table(tmp_path, monkeypatch, capsys):
+    """`python -m s2i_lib table2 --train-seeds 1235 1236` (notebook 03 without its notebook, for seeds run in the
+    background or on other machines) passes its seeds to `study.table2` and writes the combined table."""
+    import importlib
+    from types import SimpleNamespace
+
+    import s2i_lib.study as study
+    from s2i_lib.__main__ import main
+    asked = {}
+
+    class Written:
+        details = {"training seeds": "1234, 1235, 1236"}
+
+        def write(self, folder):
+            return [folder / "table2.md"]
+    monkeypatch.setattr(importlib.import_module("s2i_lib.data.prepare"), "prepare",
+                        lambda *args: asked.update(prepare=args) or SimpleNamespace(results=tmp_path))
+    monkeypatch.setattr(study, "table2", lambda data, **kw: asked.update(table2=kw) or SimpleNamespace(table=Written()))
+    main(["table2", "--profile", "smoke", "--train-seeds", "1235", "1236", "--device", "cpu"])
+    assert asked["prepare"] == ("birds", "smoke", None, 0, 2)
+    assert asked["table2"] == {"train_seeds": [1235, 1236], "gan_seeds": (), "seed_systems": (), "seed": 0,
+                               "device": "cpu"}
+    assert "Table II over training seeds 1234, 1235, 1236: " in capsys.readouterr().out
