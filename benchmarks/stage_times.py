@@ -9,10 +9,14 @@
   between its start and its end; the reproduction this table is for ran in one go.
 
 The table goes to `results/<dataset>/<profile>/stage_times.md` and `.csv` (or `--out`'s stem), with the CPU
-beside it; `--notebooks` counts only those notebooks and the runs started after the first of them began.
+beside it; `--notebooks` counts only those notebooks and the runs started after the first of them began. A
+reproduction without notebooks (`make seeds-table2`, a background job) gives `--since`, the UTC time it began.
+A GAN's row also shows the loop's own seconds its checkpoint recorded (`train_seconds`, summed over resumed
+calls): the right time for a run stopped (Ctrl-C, `kill`) and resumed later, whose file times span the pause.
 
     python benchmarks/stage_times.py --dataset birds --profile default
     python benchmarks/stage_times.py --profile default --notebooks 05_table4 --out stage_times_table4
+    python benchmarks/stage_times.py --profile default --since "2026-12-06 17:57" --out stage_times_seed1234
 """
 from __future__ import annotations
 
@@ -21,10 +25,12 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from s2i_lib.checkpoint import load_checkpoint
 from s2i_lib.config import REPO_ROOT, artifacts_dir
 from s2i_lib.data import markdown_table, write_csv
 from s2i_lib.report import machine
 from s2i_lib.pipeline import list_runs
+from s2i_lib.train.gan import recorded_train_seconds
 
 # What each kind of run is, in the words of the stage table.
 STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddings": "caption embeddings",
@@ -53,7 +59,8 @@ def notebook_times(folder: Path, stems: list[str] | None = None) -> list[dict]:
 
 
 def run_times(artifacts: Path, since: datetime) -> list[dict]:
-    """Minutes of every finished run started at or after `since` (config.json to its last product)."""
+    """Minutes of every finished run started at or after `since` (config.json to its last product), and a GAN's
+    recorded loop minutes."""
     rows = []
     for run in list_runs(artifacts):
         folder = Path(run["folder"])
@@ -62,8 +69,12 @@ def run_times(artifacts: Path, since: datetime) -> list[dict]:
         if not run["done"] or started < since or not products or run["kind"] in WRITTEN_AT_THE_END:
             continue
         ended = datetime.fromtimestamp(max(products), timezone.utc)
+        loop = (recorded_train_seconds(load_checkpoint(folder / "last.pt")) / 60
+                if run["kind"] == "gan" else float("nan"))
         rows.append({"stage": STAGES.get(run["kind"], run["kind"]), "run": f"{run['kind']}/{run['name']}-{run['key']}",
-                     "started (UTC)": started.strftime("%H:%M:%S"), "minutes": round((ended - started).total_seconds() / 60, 1)})
+                     "started (UTC)": started.strftime("%H:%M:%S"),
+                     "minutes": round((ended - started).total_seconds() / 60, 1),
+                     "loop minutes (recorded)": "" if loop != loop else round(loop, 1)})
     return sorted(rows, key=lambda r: r["started (UTC)"])
 
 
@@ -74,19 +85,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the data seed")
     parser.add_argument("--notebooks", nargs="*", help="only these executed notebooks (stems, e.g. 05_table4)")
     parser.add_argument("--out", default="stage_times", help="stem of the .md and .csv written")
+    parser.add_argument("--since", type=lambda t: datetime.fromisoformat(t).replace(tzinfo=timezone.utc),
+                        help="a reproduction without notebooks: the UTC time it began, e.g. '2026-12-06 17:57'")
     args = parser.parse_args()
     folder = REPO_ROOT / "results" / args.dataset / args.profile
-    notebooks = notebook_times(folder, args.notebooks)
-    if not notebooks:
+    notebooks = [] if args.since else notebook_times(folder, args.notebooks)
+    if not notebooks and not args.since:
         raise SystemExit(f"no executed notebooks {args.notebooks or ''} in {folder}: run `make reproduce-table2 "
-                         f"PROFILE={args.profile}` (or the notebook's make target) first")
-    since = min(r["start"] for r in notebooks)
+                         f"PROFILE={args.profile}` (or the notebook's make target) first, or give --since")
+    since = args.since or min(r["start"] for r in notebooks)
     runs = run_times(artifacts_dir(args.dataset, args.profile) / f"seed{args.seed}", since)
-    total = (max(r["end"] for r in notebooks) - since).total_seconds() / 60
     shown = [{**r, "start": r["start"].strftime("%H:%M:%S"), "end": r["end"].strftime("%H:%M:%S")} for r in notebooks]
-    text = "\n\n".join([f"# Stage times: {args.dataset} `{args.profile}`, {machine()}",
-                        "## Notebooks (papermill)", markdown_table(shown),
-                        f"Notebooks in all: {total:.1f} min (set-up before them not included).",
+    total = (max(r["end"] for r in notebooks) - since).total_seconds() / 60 if notebooks else 0.0
+    timed = (["## Notebooks (papermill)", markdown_table(shown),
+              f"Notebooks in all: {total:.1f} min (set-up before them not included)."] if notebooks else
+             [f"No notebooks: the runs started from {since:%Y-%m-%d %H:%M} UTC on."])
+    text = "\n\n".join([f"# Stage times: {args.dataset} `{args.profile}`, {machine()}", *timed,
                         "## Keyed runs computed by this reproduction (config.json to the last product)",
                         markdown_table(runs) if runs else "(none: every run was reused)",
                         "Evaluations are not listed: their run folders are written when they end; the table's run "
