@@ -133,7 +133,7 @@ your-voice: setup
 NBVAL = --nbval-lax --nbval-current-env -p no:cacheprovider $(foreach nb,$(CHECKED_NOTEBOOKS),notebooks/$(nb).ipynb)
 
 test: setup
-	S2I_PROFILE=smoke $(PY) -m pytest -q -n auto --dist loadscope $(NBVAL) tests
+	S2I_PROFILE=smoke $(PY) -m pytest -q -n auto --dist loadscope --durations=12 $(NBVAL) tests
 
 unit: setup
 	$(PY) -m pytest -q tests
