@@ -122,6 +122,16 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def seeded(call, seed: int):
+    """call() with torch's CPU generator seeded by `seed` for its random draws, then restored."""
+    state = torch.get_rng_state()
+    torch.default_generator.manual_seed(seed)
+    try:
+        return call()
+    finally:
+        torch.set_rng_state(state)
+
+
 @contextlib.contextmanager
 def folder_lock(folder: str | Path, what: str = "run", wait: bool = True):
     """Hold `<folder>/.lock` (an advisory lock, released when the process ends, even by a kill) for the block.

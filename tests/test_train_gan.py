@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from s2i_lib.data.dataset import SpeechImageDataset
 from s2i_lib.data.records import Record
@@ -18,7 +18,10 @@ from s2i_lib.models.stackgan import GANConfig, Generator
 from s2i_lib.checkpoint import StoppedOnRequest, load_checkpoint, stop_requests
 from s2i_lib.models.stackgan import Discriminator, make_discriminators
 from s2i_lib.train import gan as gan_loop
-from s2i_lib.train.gan import ConditionedImages, GANTrainConfig, Precision, load_generator, train_gan, train_step
+from s2i_lib.train.device_batches import DeviceBatches
+from s2i_lib.train.gan import (ConditionedImages, GANTrainConfig, Precision, SampleStream, load_generator, train_gan,
+                              train_step)
+from s2i_lib.train.parallel import RankSlice
 
 CONFIG = GANConfig(embedding_dim=12, condition_dim=8, z_dim=10, gf_dim=4, df_dim=4, branches=2, base_size=32,
                    class_aware=True)
@@ -184,6 +187,51 @@ def test_conditioned_images_draws_one_caption_embedding(tmp_path):
     assert isinstance(single["image"], list) and isinstance(single["wrong_image"], list)
     with pytest.raises(ValueError, match="embeddings must be"):
         ConditionedImages(SpeechImageDataset(records, None), embeddings[:3])
+
+
+def textured_images(tmp_path, n=8, classes=3):
+    """Train records of random-texture images of several shapes, so that a wrong crop, flip or image shows."""
+    rng, records = np.random.default_rng(0), []
+    for i in range(n):
+        path = tmp_path / f"t{i}.png"
+        Image.fromarray(rng.integers(0, 256, (20 + 5 * (i % 3), 30 - 4 * (i % 2), 3), dtype=np.uint8)).save(path)
+        records.append(Record(key=f"c{i % classes}/{i}", image=path, label=i % classes, class_name=f"c{i % classes}",
+                              split="train"))
+    return records
+
+
+@pytest.mark.parametrize("sizes", [(16,), (8, 16)])
+def test_batches_made_on_the_device_are_the_loaders_batches(tmp_path, sizes):
+    """`DeviceBatches` (the GAN's batches cut from uint8 images on its device, the CUDA default) replays the
+    per-item path's draws: at one scale the same batches to the bit, with a smaller scale within one uint8 level
+    (torch's antialiased resize instead of PIL's). Run on the CPU, which the CUDA path shares all but the device."""
+    data = ConditionedImages(SpeechImageDataset(textured_images(tmp_path), None, image_sizes=sizes),
+                             torch.randn(8, 3, 5))
+    stream = SampleStream(data, 4, seed=5)
+    sampler = RankSlice(2, 6, 4)                      # iterations 3-6: the second epoch's permutation included
+    loader = DataLoader(stream, 4, sampler=sampler)
+    on_device = DeviceBatches(data, stream, "cpu")
+    for a, numbers in zip(loader, sampler.batches()):
+        b = on_device(numbers)
+        for name in ("label", "index", "caption", "embedding"):
+            assert torch.equal(a[name], b[name]), name
+        for name in ("image", "wrong_image"):
+            assert torch.equal(a[name][-1], b[name][-1]) and b[name][-1].is_contiguous()
+            for x, y in zip(a[name][:-1], b[name][:-1]):
+                assert (x - y).abs().max() <= 1 / 127.5 + 1e-6             # one uint8 level in [-1, 1] units
+
+
+def test_a_gan_trained_on_device_batches_is_the_gan_of_the_loader(tmp_path):
+    """At one scale the device's batches change nothing: the same weights after 3 iterations."""
+    config = GANConfig(embedding_dim=5, condition_dim=4, z_dim=6, gf_dim=4, df_dim=4, branches=1, base_size=16)
+    train = GANTrainConfig(iterations=3, batch_size=4, seed=3, snapshot_every=2, sample_every=100, log_every=2)
+    data = ConditionedImages(SpeechImageDataset(textured_images(tmp_path), None, image_sizes=(16,)),
+                             torch.randn(8, 3, 5))
+    for name, on_device in (("loader", False), ("device", True)):
+        train_gan(config, train, data, tmp_path / name, progress=False, device_batches=on_device)
+    a, b = load_checkpoint(tmp_path / "loader" / "last.pt"), load_checkpoint(tmp_path / "device" / "last.pt")
+    for p, q in zip(a["generator"].values(), b["generator"].values()):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
 
 
 def test_generate_is_deterministic_with_fresh_noise_per_caption():

@@ -8,6 +8,7 @@ The wrong image is redrawn until its class differs (the authors' rule; StackGAN-
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -18,6 +19,20 @@ from ..audio import pad_or_truncate
 from .fbank_cache import FbankCache
 from .images import open_rgb
 from .records import Record
+
+
+class Crop(NamedTuple):
+    """A train image's random crop (corner x, y of the largest scale's square) and horizontal flip."""
+    x: int
+    y: int
+    flip: bool
+
+
+class Draw(NamedTuple):
+    """An item's random draws: its wrong-class image's index, and the crop of the image and of the wrong image."""
+    wrong: int
+    crop: Crop | None
+    wrong_crop: Crop | None
 
 
 def utterance_key(record: Record, k: int) -> str:
@@ -92,6 +107,8 @@ class SpeechImageDataset(Dataset):
         self.replaced = 0 if self.keys is None else sum(
             len(r.wavs) - len(set(ks)) for r, ks in zip(records, self.keys))
         self.kept: dict[str, Image.Image] | None = {} if keep_images else None
+        self.recent: dict[str, Image.Image] = {}       # without `keep_images`: the last two, drawn then cut
+        self.sized_sizes: dict[str, tuple[int, int]] = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -100,25 +117,45 @@ class SpeechImageDataset(Dataset):
         """The record's image before the random part of the augmentation: decoded, cropped to its box and resized
         (train); kept in memory after the first read with `keep_images` (the GAN reads each image thousands of
         times; the random crop and flip stay per item, so the items are the same)."""
-        if self.kept is not None and record.key in self.kept:
-            return self.kept[record.key]
+        kept = self.kept if self.kept is not None else self.recent
+        if record.key in kept:
+            return kept[record.key]
         image = open_rgb(record.image)
         if self.train:
             if record.bbox is not None:
                 image = bbox_crop(image, record.bbox)
             image = resize_shorter_side(image, int(self.image_sizes[-1] * 76 / 64))
-        if self.kept is not None:
-            self.kept[record.key] = image
+        if self.kept is None:
+            self.recent = kept = dict(list(self.recent.items())[-1:])
+        kept[record.key] = image
+        self.sized_sizes[record.key] = image.size
         return image
 
-    def load_images(self, record: Record) -> list[torch.Tensor]:
-        image = self.sized_image(record)
+    def crop_draw(self, record: Record) -> Crop | None:
+        """The random part of a train image's augmentation (None for test images), from torch's generator."""
+        if not self.train:
+            return None
+        width, height = self.sized_sizes.get(record.key) or self.sized_image(record).size
         largest = self.image_sizes[-1]
-        if self.train:
-            x = int(torch.randint(0, image.size[0] - largest + 1, ()))
-            y = int(torch.randint(0, image.size[1] - largest + 1, ()))
-            image = image.crop((x, y, x + largest, y + largest))
-            if torch.rand(()) < 0.5:
+        x = int(torch.randint(0, width - largest + 1, ()))
+        y = int(torch.randint(0, height - largest + 1, ()))
+        return Crop(x, y, bool(torch.rand(()) < 0.5))
+
+    def draw(self, index: int) -> Draw:
+        """Every random draw of item `index`, in the order `__getitem__` makes them: the wrong-class image, redrawn
+        until its class differs, then the crop of the image and of the wrong image. A batch built elsewhere (on a
+        GPU: `train.gan.DeviceBatches`) replays them to give the same items."""
+        wrong = index
+        while self.labels[wrong] == self.labels[index]:
+            wrong = int(torch.randint(0, len(self.records), ()))
+        return Draw(wrong, self.crop_draw(self.records[index]), self.crop_draw(self.records[wrong]))
+
+    def load_images(self, record: Record, crop: Crop | None) -> list[torch.Tensor]:
+        image = self.sized_image(record)
+        if crop is not None:
+            largest = self.image_sizes[-1]
+            image = image.crop((crop.x, crop.y, crop.x + largest, crop.y + largest))
+            if crop.flip:
                 image = image.transpose(Image.FLIP_LEFT_RIGHT)
         return [to_tensor(image.resize((s, s), Image.BILINEAR) if image.size != (s, s) else image)
                 for s in self.image_sizes]
@@ -128,11 +165,13 @@ class SpeechImageDataset(Dataset):
         return torch.stack([p[0] for p in pairs]), torch.tensor([p[1] for p in pairs])
 
     def __getitem__(self, index: int) -> dict:
+        return self.item(index, self.draw(index))
+
+    def item(self, index: int, drawn: Draw) -> dict:
+        """Item `index` made with the random draws `drawn` (`draw`)."""
         record = self.records[index]
-        wrong = index
-        while self.labels[wrong] == record.label:
-            wrong = int(torch.randint(0, len(self.records), ()))
-        images, wrong_images = self.load_images(record), self.load_images(self.records[wrong])
+        images = self.load_images(record, drawn.crop)
+        wrong_images = self.load_images(self.records[drawn.wrong], drawn.wrong_crop)
         single = len(self.image_sizes) == 1
         item = {"image": images[0] if single else images, "wrong_image": wrong_images[0] if single else wrong_images,
                 "label": record.label, "index": index}

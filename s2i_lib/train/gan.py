@@ -35,8 +35,11 @@ from ..progress import tqdm
 
 from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
-from ..checkpoint import StoppedOnRequest, load_checkpoint, rng_state, save_checkpoint, set_rng_state, stop_requests
+from ..checkpoint import (StoppedOnRequest, load_checkpoint, rng_state, save_checkpoint, seeded, set_rng_state,
+                          stop_requests)
 from ..config import TRAIN_SEED
+from ..data.dataset import Draw
+from .device_batches import DeviceBatches
 from .encoder import RESTART, write_log
 from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
 
@@ -63,12 +66,16 @@ class ConditionedImages(Dataset):
     def __len__(self) -> int:
         return len(self.base)
 
+    def draw(self, index: int) -> tuple[Draw, int]:
+        """Item `index`'s random draws: the base data set's (`SpeechImageDataset.draw`), then the caption k."""
+        return self.base.draw(index), int(torch.randint(0, self.embeddings.shape[1], ()))
+
     def __getitem__(self, index: int) -> dict:
-        item = dict(self.base[index])
+        drawn, k = self.draw(index)
+        item = dict(self.base.item(index, drawn))
         for name in ("image", "wrong_image"):
             if torch.is_tensor(item[name]):
                 item[name] = [item[name]]
-        k = int(torch.randint(0, self.embeddings.shape[1], ()))
         item["embedding"], item["caption"] = self.embeddings[index, k], k
         return item
 
@@ -239,13 +246,8 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
 
 
 def seeded_item(dataset: Dataset, index: int, seed: int) -> dict:
-    """dataset[index] with torch's CPU generator seeded by `seed` for its random draws, then restored."""
-    state = torch.get_rng_state()
-    torch.default_generator.manual_seed(seed)
-    try:
-        return dataset[index]
-    finally:
-        torch.set_rng_state(state)
+    """dataset[index] with torch's CPU generator seeded by `seed` for its random draws."""
+    return seeded(lambda: dataset[index], seed)
 
 
 class SampleStream(Dataset):
@@ -258,13 +260,20 @@ class SampleStream(Dataset):
         self.per_epoch = len(dataset) // batch_size * batch_size
         self._epoch, self._order = -1, None
 
-    def __getitem__(self, g: int) -> dict:
+    def index_of(self, g: int) -> int:
+        """The data set index of sample number g: epoch g // per_epoch's seeded permutation."""
         epoch = g // self.per_epoch
         if epoch != self._epoch:
             shuffle = torch.Generator().manual_seed(self.seed * 100003 + epoch)
             self._epoch, self._order = epoch, torch.randperm(len(self.dataset), generator=shuffle)
-        index = int(self._order[g % self.per_epoch])
-        return seeded_item(self.dataset, index, self.seed * 1_000_003 + g)
+        return int(self._order[g % self.per_epoch])
+
+    def item_seed(self, g: int) -> int:
+        """The seed of sample number g's own random draws."""
+        return self.seed * 1_000_003 + g
+
+    def __getitem__(self, g: int) -> dict:
+        return seeded_item(self.dataset, self.index_of(g), self.item_seed(g))
 
 
 def fixed_samples(dataset: Dataset, config: GANConfig, seed: int, n: int = 8) -> dict[str, Tensor]:
@@ -305,13 +314,15 @@ def _check_resume(path: Path, state: dict, config: GANConfig, train_cfg: GANTrai
 
 def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, out_dir: str | Path,
               device: str | torch.device = "cpu", progress: bool = True,
-              stop_after_iterations: int | None = None) -> list[dict]:
+              stop_after_iterations: int | None = None, device_batches: bool | None = None) -> list[dict]:
     """Train (or resume training) StackGAN-v2 on `dataset`; returns the loss history (one row per `log_every`
     iterations, and one for the last iteration of the run).
 
     Items must be dicts with `image` and `wrong_image` (lists of (3, s, s) tensors in [-1, 1] for
     `config.image_sizes`), `embedding` (D,) and `label`, as `ConditionedImages` gives. `stop_after_iterations`
-    ends this call early (the run stays resumable), e.g. to split a long run into sessions.
+    ends this call early (the run stays resumable), e.g. to split a long run into sessions. `device_batches`
+    makes the batches on the device from images held there (`DeviceBatches`: the same draws; the default on
+    CUDA for a `ConditionedImages`), else a DataLoader makes them item by item on the CPU.
 
     Under torchrun (an initialised process group) each process trains on its share of every global batch of
     `batch_size` and gradients are averaged (`s2i_lib.train.parallel`); rank 0 alone writes files. Such a run
@@ -357,9 +368,14 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
                                                                           start + stop_after_iterations)
     bs = train_cfg.batch_size
     sampler = RankSlice(start, end, bs, rank, size)
-    loader = DataLoader(SampleStream(dataset, bs, train_cfg.seed), sampler.per_process, sampler=sampler,
-                        num_workers=train_cfg.num_workers, generator=torch.Generator().manual_seed(train_cfg.seed),
-                        pin_memory=device.type == "cuda")
+    stream = SampleStream(dataset, bs, train_cfg.seed)
+    if device_batches is None:
+        device_batches = device.type == "cuda" and isinstance(dataset, ConditionedImages)
+    if device_batches:
+        loader = map(DeviceBatches(dataset, stream, device), sampler.batches())
+    else:
+        loader = DataLoader(stream, sampler.per_process, sampler=sampler, num_workers=train_cfg.num_workers,
+                            generator=torch.Generator().manual_seed(train_cfg.seed), pin_memory=device.type == "cuda")
 
     def save(iteration: int) -> None:
         save_checkpoint(out / "last.pt", {

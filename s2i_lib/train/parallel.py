@@ -74,10 +74,15 @@ class RankSlice(Sampler[int]):
         self.per_process = batch_size // size
         self.offset = rank * self.per_process
 
-    def __iter__(self):
+    def batches(self):
+        """This process's sample numbers of each iteration, one range per iteration."""
         for iteration in range(self.start, self.end):
             first = iteration * self.batch_size + self.offset
-            yield from range(first, first + self.per_process)
+            yield range(first, first + self.per_process)
+
+    def __iter__(self):
+        for numbers in self.batches():
+            yield from numbers
 
     def __len__(self) -> int:
         return (self.end - self.start) * self.per_process
