@@ -6,7 +6,8 @@
 Per profile: the bare step (`train_step` + `ema_update` on one fixed batch) in fp32 and under the profile's
 CUDA default (bf16 autocast + channels-last), best of `--iterations` after a warm-up, with peak memory and the
 step's FLOPs (`torch.utils.flop_counter`, fp32) as TFLOP/s; which of the two is faster (the precision to choose);
-the `train_gan` loop on in-memory random images (its recorded loop seconds) against the bare step; two loops in
+the `train_gan` loop on in-memory random images (its recorded loop seconds), its batches cut on the device and
+item by item on the CPU, against the bare step; two loops in
 two processes at once against one; a run stopped half-way and resumed against an uninterrupted one (equal losses
 and weights); and `train_gan` inside a one-rank process group (NCCL on CUDA, gloo on the CPU). Writes
 results/gpu_check.csv, one row per measurement, the device named in every row.
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -31,30 +33,50 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from s2i_lib.checkpoint import load_checkpoint
 from s2i_lib.config import REPO_ROOT, get_profile
+from s2i_lib.draws import Crop, Draw
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
+from s2i_lib.train.device_batches import DeviceBatches
 from s2i_lib.train.gan import GANTrainConfig, Precision, ema_update, recorded_train_seconds, train_gan, train_step
 
 EMBEDDING_DIM = {"smoke": 1280, "default": 1280, "paper": 1024}   # EfficientNet-Lite0 / the authors' GoogLeNet
 RESULTS = REPO_ROOT / "results" / "gpu_check.csv"
 
 
-class RandomImages(Dataset):
-    """`n` random images at the GAN's sizes with random embeddings, held in memory; a random flip per item."""
+class HeldImages(Dataset):
+    """`n` random uint8 images held in memory at 76/64 of the GAN's largest size, with 10 random caption embeddings
+    each: a stand-in of `ConditionedImages` over a `SpeechImageDataset` without PIL or the audio stack, with the
+    interface `DeviceBatches` reads. Its items draw a wrong image, crop, flip and caption as that data set does and
+    are cut one by one on the CPU (by `DeviceBatches` on the CPU: no PIL decode or resize, so this per-item path
+    is cheaper than the real one)."""
 
-    def __init__(self, config: GANConfig, n: int = 64):
+    def __init__(self, config: GANConfig, n: int = 64, captions: int = 10):
         g = torch.Generator().manual_seed(0)
-        self.images = [torch.rand(n, 3, s, s, generator=g) * 2 - 1 for s in config.image_sizes]
-        self.embeddings = torch.randn(n, config.embedding_dim, generator=g)
+        side = int(config.image_sizes[-1] * 76 / 64)
+        self.pixels = torch.randint(0, 256, (n, side, side, 3), generator=g, dtype=torch.uint8).numpy()
+        self.embeddings = torch.randn(n, captions, config.embedding_dim, generator=g)
+        self.records, self.labels, self.image_sizes = list(range(n)), np.arange(n) % 4, config.image_sizes
+        self.base, self.per_item = self, None
 
     def __len__(self) -> int:
-        return len(self.embeddings)
+        return len(self.records)
+
+    def sized_image(self, record: int) -> np.ndarray:
+        return self.pixels[record]
+
+    def draw(self, i: int) -> tuple[Draw, int]:
+        largest, side = self.image_sizes[-1], self.pixels.shape[1]
+
+        def crop() -> Crop:
+            return Crop(*(int(torch.randint(0, side - largest + 1, ())) for _ in "xy"), bool(torch.rand(()) < 0.5))
+        return Draw((i + 1) % len(self), crop(), crop()), int(torch.randint(0, self.embeddings.shape[1], ()))
 
     def __getitem__(self, i: int) -> dict:
-        flip = bool(torch.rand(()) < 0.5)
-        wrong = (i + 1) % len(self)
-        return {"image": [x[i].flip(-1) if flip else x[i] for x in self.images],
-                "wrong_image": [x[wrong] for x in self.images], "embedding": self.embeddings[i],
-                "label": torch.tensor(i % 4)}
+        self.per_item = self.per_item or DeviceBatches(self, None, "cpu")
+        drawn, k = self.draw(i)
+        index, wrong = torch.tensor([i]), torch.tensor([drawn.wrong])
+        return {"image": [x[0] for x in self.per_item.cut(index, [drawn.crop])],
+                "wrong_image": [x[0] for x in self.per_item.cut(wrong, [drawn.wrong_crop])],
+                "embedding": self.embeddings[i, k], "label": torch.tensor(self.labels[i]), "caption": k, "index": i}
 
 
 def sync(device: torch.device) -> None:
@@ -69,7 +91,7 @@ def bare_step(config: GANConfig, batch_size: int, precision: Precision, iteratio
     ema = precision.model(Generator(config)).requires_grad_(False)
     opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opts_d = [torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)) for d in netsD]
-    batch = torch.utils.data.default_collate([RandomImages(config, batch_size)[i] for i in range(batch_size)])
+    batch = torch.utils.data.default_collate([HeldImages(config, batch_size)[i] for i in range(batch_size)])
     if precision.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(precision.device)
     times = []
@@ -80,7 +102,8 @@ def bare_step(config: GANConfig, batch_size: int, precision: Precision, iteratio
         ema_update(ema, netG, 0.999)
         sync(precision.device)
         times.append(time.perf_counter() - start)
-    peak = torch.cuda.max_memory_allocated(precision.device) / 2**30 if precision.device.type == "cuda" else float("nan")
+    cuda = precision.device.type == "cuda"
+    peak = torch.cuda.max_memory_allocated(precision.device) / 2**30 if cuda else float("nan")
     return 1 / min(times[1:]), peak
 
 
@@ -89,19 +112,22 @@ def step_flops(config: GANConfig, batch_size: int, device: torch.device) -> floa
     precision = Precision(device)
     netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
     opt_g, opts_d = torch.optim.Adam(netG.parameters()), [torch.optim.Adam(d.parameters()) for d in netsD]
-    batch = torch.utils.data.default_collate([RandomImages(config, batch_size)[i] for i in range(batch_size)])
+    batch = torch.utils.data.default_collate([HeldImages(config, batch_size)[i] for i in range(batch_size)])
     with FlopCounterMode(display=False) as counter:
         train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
     return counter.get_total_flops()
 
 
-def loop_rate(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str, warmup: int) -> float:
+def loop_rate(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str, warmup: int,
+              device_batches: bool = True) -> float:
     """Iterations per second of the `train_gan` loop, from its recorded seconds over the iterations after a
-    first call of `warmup` (so start-up and the first steps are not counted)."""
-    data = RandomImages(config)
-    train_gan(config, train_cfg, data, folder, device=device, progress=False, stop_after_iterations=warmup)
+    first call of `warmup` (so start-up and the first steps are not counted); its batches cut on the device
+    (`DeviceBatches`, the CUDA default) or item by item on the CPU."""
+    data = HeldImages(config)
+    train_gan(config, train_cfg, data, folder, device=device, progress=False, stop_after_iterations=warmup,
+              device_batches=device_batches)
     before = recorded_train_seconds(load_checkpoint(folder / "last.pt"))
-    train_gan(config, train_cfg, data, folder, device=device, progress=False)
+    train_gan(config, train_cfg, data, folder, device=device, progress=False, device_batches=device_batches)
     return (train_cfg.iterations - warmup) / (recorded_train_seconds(load_checkpoint(folder / "last.pt")) - before)
 
 
@@ -119,12 +145,12 @@ def concurrent_rate(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, 
 
 
 def resumes_exactly(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, device: str) -> bool:
-    """Whether a run stopped half-way and resumed ends with the losses and weights of an uninterrupted run."""
-    data = RandomImages(config)
-    whole = train_gan(config, train_cfg, data, folder / "whole", device=device, progress=False)
-    train_gan(config, train_cfg, data, folder / "halves", device=device, progress=False,
-              stop_after_iterations=train_cfg.iterations // 2)
-    halves = train_gan(config, train_cfg, data, folder / "halves", device=device, progress=False)
+    """Whether a run stopped half-way and resumed ends with the losses and weights of an uninterrupted run (batches
+    cut on the device)."""
+    data, on_device = HeldImages(config), {"device": device, "progress": False, "device_batches": True}
+    whole = train_gan(config, train_cfg, data, folder / "whole", **on_device)
+    train_gan(config, train_cfg, data, folder / "halves", stop_after_iterations=train_cfg.iterations // 2, **on_device)
+    halves = train_gan(config, train_cfg, data, folder / "halves", **on_device)
     a, b = (load_checkpoint(folder / run / "last.pt") for run in ("whole", "halves"))
     return whole == halves and all(torch.equal(p, q) for p, q in zip(a["generator"].values(), b["generator"].values()))
 
@@ -135,7 +161,7 @@ def one_rank_group(config: GANConfig, train_cfg: GANTrainConfig, folder: Path, d
     folder.mkdir(parents=True, exist_ok=True)
     dist.init_process_group(backend, init_method=f"file://{folder}/rendezvous", rank=0, world_size=1)
     try:
-        history = train_gan(config, train_cfg, RandomImages(config), folder / "run", device=device, progress=False)
+        history = train_gan(config, train_cfg, HeldImages(config), folder / "run", device=device, progress=False)
     finally:
         dist.destroy_process_group()
     return bool(history) and all(torch.isfinite(torch.tensor(list(h.values()))).all() for h in history)
@@ -154,6 +180,7 @@ def check(profile: str, device: str, iterations: int, folder: Path) -> list[dict
                               snapshot_every=10**9, sample_every=10**9, log_every=iterations, amp=amp,
                               channels_last=amp)
     loop = loop_rate(config, loop_cfg, folder / f"{profile}-loop", device, warmup=2)
+    per_item = loop_rate(config, loop_cfg, folder / f"{profile}-loop-per-item", device, warmup=2, device_batches=False)
     together = concurrent_rate(config, loop_cfg, folder / f"{profile}-concurrent", device, warmup=2)
     short = GANTrainConfig(iterations=4, batch_size=sizes.batch_size, seed=0, snapshot_every=10**9,
                            sample_every=10**9, log_every=2, amp=amp, channels_last=amp)
@@ -163,8 +190,10 @@ def check(profile: str, device: str, iterations: int, folder: Path) -> list[dict
              "note": f"{flops * rates[best][0] / 1e12:.2f} TFLOP/s at the faster path's rate"},
             {"measure": "faster path", "path": best, "value": round(rates[best][0] / rates["fp32"][0], 2),
              "unit": "x fp32", "note": "the precision train_gan should use here"},
-            {"measure": "train_gan loop", "path": best, "value": round(loop, 2), "unit": "it/s",
-             "note": f"{loop / rates[best][0]:.0%} of the bare step"},
+            {"measure": "train_gan loop, batches cut on the device", "path": best, "value": round(loop, 2),
+             "unit": "it/s", "note": f"{loop / rates[best][0]:.0%} of the bare step"},
+            {"measure": "train_gan loop, batches cut per item on the CPU", "path": best, "value": round(per_item, 2),
+             "unit": "it/s", "note": f"{per_item / rates[best][0]:.0%} of the bare step"},
             {"measure": "two loops at once", "path": best, "value": round(together, 2), "unit": "it/s summed",
              "note": f"{together / loop:.2f}x one loop"},
             {"measure": "resumed run equals uninterrupted", "path": best, "unit": "",

@@ -12,7 +12,7 @@ import pytest
 
 from s2i_lib.config import REPO_ROOT, profile_table
 
-LAYER = {"config": -1, "audio": 0, "checkpoint": 0, "asr": 0, "progress": 0, "degrade": 0, "__init__": 0,
+LAYER = {"config": -1, "audio": 0, "checkpoint": 0, "asr": 0, "progress": 0, "degrade": 0, "draws": 0, "__init__": 0,
          "data": 1, "models": 1,
          "losses": 2, "metrics": 2, "generate": 2, "plots": 2, "report": 2.5,
          "train": 3, "translate": 3.5, "pipeline": 4, "study": 4.5, "__main__": 5}

@@ -8,7 +8,6 @@ The wrong image is redrawn until its class differs (the authors' rule; StackGAN-
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -16,23 +15,10 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from ..audio import pad_or_truncate
+from ..draws import Crop, Draw
 from .fbank_cache import FbankCache
 from .images import open_rgb
 from .records import Record
-
-
-class Crop(NamedTuple):
-    """A train image's random crop (corner x, y of the largest scale's square) and horizontal flip."""
-    x: int
-    y: int
-    flip: bool
-
-
-class Draw(NamedTuple):
-    """An item's random draws: its wrong-class image's index, and the crop of the image and of the wrong image."""
-    wrong: int
-    crop: Crop | None
-    wrong_crop: Crop | None
 
 
 def utterance_key(record: Record, k: int) -> str:

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..checkpoint import seeded
-from ..data.dataset import Crop
+from ..draws import Crop
 
 
 class DeviceBatches:

@@ -38,7 +38,7 @@ from ..models.stackgan import GANConfig, Generator, make_discriminators
 from ..checkpoint import (StoppedOnRequest, load_checkpoint, rng_state, save_checkpoint, seeded, set_rng_state,
                           stop_requests)
 from ..config import TRAIN_SEED
-from ..data.dataset import Draw
+from ..draws import Draw
 from .device_batches import DeviceBatches
 from .encoder import RESTART, write_log
 from .parallel import RankSlice, average_gradients, average_logs, barrier, broadcast_from_rank0, world
