@@ -11,8 +11,9 @@
 The table goes to `results/<dataset>/<profile>/stage_times.md` and `.csv` (or `--out`'s stem), with the CPU
 beside it; `--notebooks` counts only those notebooks and the runs started after the first of them began. A
 reproduction without notebooks (`make seeds-table2`, a background job) gives `--since`, the UTC time it began.
-A GAN's row also shows the loop's own seconds its checkpoint recorded (`train_seconds`, summed over resumed
-calls): the right time for a run stopped (Ctrl-C, `kill`) and resumed later, whose file times span the pause.
+A GAN's or an encoder's row also shows the loop's own seconds its checkpoint recorded (`train_seconds`, summed over
+resumed calls; NaN for runs trained before encoders recorded them): the right time for a run stopped and resumed
+later, whose file times span the pause.
 
     python benchmarks/stage_times.py --dataset birds --profile default
     python benchmarks/stage_times.py --profile default --notebooks 05_table4 --out stage_times_table4
@@ -60,7 +61,7 @@ def notebook_times(folder: Path, stems: list[str] | None = None) -> list[dict]:
 
 def run_times(artifacts: Path, since: datetime) -> list[dict]:
     """Minutes of every finished run started at or after `since` (config.json to its last product), and a GAN's
-    recorded loop minutes."""
+    or an encoder's recorded loop minutes."""
     rows = []
     for run in list_runs(artifacts):
         folder = Path(run["folder"])
@@ -70,7 +71,7 @@ def run_times(artifacts: Path, since: datetime) -> list[dict]:
             continue
         ended = datetime.fromtimestamp(max(products), timezone.utc)
         loop = (recorded_train_seconds(load_checkpoint(folder / "last.pt")) / 60
-                if run["kind"] == "gan" else float("nan"))
+                if run["kind"] in ("gan", "encoder") and (folder / "last.pt").exists() else float("nan"))
         rows.append({"stage": STAGES.get(run["kind"], run["kind"]), "run": f"{run['kind']}/{run['name']}-{run['key']}",
                      "started (UTC)": started.strftime("%H:%M:%S"),
                      "minutes": round((ended - started).total_seconds() / 60, 1),

@@ -3,14 +3,16 @@
 Adam (lr 1e-3, weight decay 1e-5), StepLR (step 200 epochs, gamma 0.5) as the authors; the loss is a callable
 `step(model, batch) -> (loss, {name: value})`, so the same loop trains with the teacher-student loss or with
 cross-entropy. After every epoch the model, optimiser, scheduler, random state and loss history are saved
-atomically to `<out_dir>/last.pt` and the history to `<out_dir>/loss_log.csv`; calling `train_encoder`
-again with the same `out_dir` resumes after the last finished epoch (an epoch cut short is redone from its
-start) and gives the same weights as an uninterrupted run.
+atomically to `<out_dir>/last.pt` (with `train_seconds`, the finished epochs' wall-clock seconds summed over
+resumed calls: a pause between calls is not counted) and the history to `<out_dir>/loss_log.csv`; calling
+`train_encoder` again with the same `out_dir` resumes after the last finished epoch (an epoch cut short is redone
+from its start) and gives the same weights as an uninterrupted run.
 """
 from __future__ import annotations
 
 import csv
 import os
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -74,9 +76,11 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
         sched.load_state_dict(state["scheduler"])
         set_rng_state(state["rng"])
         start, history = state["epoch"] + 1, state["history"]
+    seconds = 0.0 if state is None else state.get("train_seconds", float("nan"))
     end = config.epochs if stop_after_epochs is None else min(config.epochs, start + stop_after_epochs)
     bar = tqdm(total=config.epochs, initial=start, desc="epochs", unit="epoch", disable=not progress)
     for epoch in range(start, end):
+        epoch_start = time.perf_counter()
         shuffle = torch.Generator().manual_seed(config.seed * 100003 + epoch)
         loader = DataLoader(dataset, config.batch_size, shuffle=True, drop_last=len(dataset) > config.batch_size,
                             generator=shuffle, num_workers=config.num_workers)
@@ -96,9 +100,10 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
         history.append(row)
         bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)
         bar.update()
+        seconds += time.perf_counter() - epoch_start
         save_checkpoint(out / "last.pt", {"model": model.state_dict(), "optimizer": opt.state_dict(),
                                           "scheduler": sched.state_dict(), "rng": rng_state(), "epoch": epoch,
-                                          "history": history, "config": asdict(config)})
+                                          "history": history, "config": asdict(config), "train_seconds": seconds})
         write_log(out / "loss_log.csv", history)
     bar.close()
     return history
