@@ -55,7 +55,8 @@ class HeldImages(Dataset):
         self.pixels = torch.randint(0, 256, (n, side, side, 3), generator=g, dtype=torch.uint8).numpy()
         self.embeddings = torch.randn(n, captions, config.embedding_dim, generator=g)
         self.records, self.labels, self.image_sizes = list(range(n)), np.arange(n) % 4, config.image_sizes
-        self.base, self.per_item = self, None
+        self.base = self
+        self.per_item = DeviceBatches(self, None, "cpu")
 
     def __len__(self) -> int:
         return len(self.records)
@@ -71,7 +72,6 @@ class HeldImages(Dataset):
         return Draw((i + 1) % len(self), crop(), crop()), int(torch.randint(0, self.embeddings.shape[1], ()))
 
     def __getitem__(self, i: int) -> dict:
-        self.per_item = self.per_item or DeviceBatches(self, None, "cpu")
         drawn, k = self.draw(i)
         index, wrong = torch.tensor([i]), torch.tensor([drawn.wrong])
         return {"image": [x[0] for x in self.per_item.cut(index, [drawn.crop])],

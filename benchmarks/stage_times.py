@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def run_times(artifacts: Path, since: datetime) -> list[dict]:
         rows.append({"stage": STAGES.get(run["kind"], run["kind"]), "run": f"{run['kind']}/{run['name']}-{run['key']}",
                      "started (UTC)": started.strftime("%H:%M:%S"),
                      "minutes": round((ended - started).total_seconds() / 60, 1),
-                     "loop minutes (recorded)": "" if loop != loop else round(loop, 1)})
+                     "loop minutes (recorded)": "" if math.isnan(loop) else round(loop, 1)})
     return sorted(rows, key=lambda r: r["started (UTC)"])
 
 

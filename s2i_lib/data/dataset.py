@@ -130,7 +130,7 @@ class SpeechImageDataset(Dataset):
     def draw(self, index: int) -> Draw:
         """Every random draw of item `index`, in the order `__getitem__` makes them: the wrong-class image, redrawn
         until its class differs, then the crop of the image and of the wrong image. A batch built elsewhere (on a
-        GPU: `train.gan.DeviceBatches`) replays them to give the same items."""
+        GPU: `train.device_batches.DeviceBatches`) replays them to give the same items."""
         wrong = index
         while self.labels[wrong] == self.labels[index]:
             wrong = int(torch.randint(0, len(self.records), ()))

@@ -23,8 +23,8 @@ from ..draws import Crop
 
 
 class DeviceBatches:
-    """`batches(sample_numbers)` -> the batch a DataLoader over `stream` gives for those sample numbers, made on
-    `device`. `data` is the `ConditionedImages` that `stream` draws items from."""
+    """Called with sample numbers: the batch a DataLoader over `stream` gives for them, made on `device`. `data`
+    is the `ConditionedImages` that `stream` draws items from."""
 
     def __init__(self, data, stream, device: str | torch.device):
         base = data.base
