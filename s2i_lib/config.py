@@ -136,7 +136,7 @@ PROFILES = {
         GANSizes(branches=2, base_size=32, gf_dim=8, df_dim=8, iterations=12, batch_size=8, sample_every=6,
                  snapshot_every=6, log_every=3),
         EvalSizes(scorer_epochs=15, captions_per_image=1, bootstrap_reps=5, score_size=32, score_epochs=1),
-        RobustnessSizes(images=6, snrs_db=(0.0,)),
+        RobustnessSizes(images=3, snrs_db=(0.0,)),
         AblationSizes(sweep_lambda_norm=(50.0,), sweep_lambda_kdl=(10000.0,), sweep_epochs=1, scale_base_size=16,
                       interpolation_pairs=8)),
     # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 where the device has it (AMX, AVX-512-BF16,

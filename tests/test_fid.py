@@ -7,8 +7,8 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-from s2i_lib.metrics.fid import (PROTOCOL, FIDInception, feature_statistics, fid_features, fid_from_features,
-                                 frechet_distance, pytorch_fid_weights_path, real_statistics,
+from s2i_lib.metrics.fid import (PROTOCOL, FIDInception, feature_statistics, fid_by_singular_values, fid_features,
+                                 fid_from_features, frechet_distance, pytorch_fid_weights_path, real_statistics,
                                  torchscript_to_pytorch_fid_state_dict)
 from s2i_lib.metrics.kid import kid, mmd2_unbiased, polynomial_kernel
 
@@ -121,6 +121,8 @@ def test_offline_features_match_pytorch_fid_inception(networks):
 
 @pytest.mark.filterwarnings("ignore:The `disp` argument:DeprecationWarning")  # pytorch-fid 0.3.0 vs SciPy
 def test_fid_matches_pytorch_fid_code_path_on_image_folders(networks, tmp_path):
+    """pytorch-fid end to end (its loader, network and `sqrtm`) against the evaluation's path: the TorchScript's
+    features and the Fréchet distance through singular values (`pipeline.evaluate`), within 1e-5."""
     from pytorch_fid.fid_score import calculate_activation_statistics, calculate_frechet_distance
 
     ours, theirs = networks
@@ -136,9 +138,9 @@ def test_fid_matches_pytorch_fid_code_path_on_image_folders(networks, tmp_path):
     stats = [calculate_activation_statistics(files[n], theirs.net, batch_size=3, dims=2048, device="cpu",
                                              num_workers=0) for n in folders]
     reference = calculate_frechet_distance(*stats[0], *stats[1])
-    ours_fid = fid_from_features(*(fid_features(files[n], ours, batch_size=3, device="cpu", progress=False)
-                                   for n in folders))
-    assert ours_fid == pytest.approx(reference, rel=1e-4)
+    ours_fid = fid_by_singular_values(*(fid_features(files[n], ours, batch_size=3, device="cpu", progress=False)
+                                        for n in folders))
+    assert ours_fid == pytest.approx(reference, rel=1e-5)
     assert ours_fid > 1.0
 
 
