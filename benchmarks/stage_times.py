@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from s2i_lib.checkpoint import load_checkpoint
-from s2i_lib.config import REPO_ROOT, artifacts_dir
+from s2i_lib.config import artifacts_dir, results_dir
 from s2i_lib.data import markdown_table, write_csv
 from s2i_lib.report import machine
 from s2i_lib.pipeline import list_runs
@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--since", type=lambda t: datetime.fromisoformat(t).replace(tzinfo=timezone.utc),
                         help="a reproduction without notebooks: the UTC time it began, e.g. '2026-12-06 17:57'")
     args = parser.parse_args()
-    folder = REPO_ROOT / "results" / args.dataset / args.profile
+    folder = results_dir(args.dataset, args.profile)
     notebooks = [] if args.since else notebook_times(folder, args.notebooks)
     if not notebooks and not args.since:
         raise SystemExit(f"no executed notebooks {args.notebooks or ''} in {folder}: run `make reproduce-table2 "
