@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import multiprocessing
 import os
 import pickle
 import random
@@ -135,7 +136,8 @@ def seeded(call, seed: int):
 @contextlib.contextmanager
 def folder_lock(folder: str | Path, what: str = "run", wait: bool = True):
     """Hold `<folder>/.lock` (an advisory lock, released when the process ends, even by a kill) for the block.
-    A second process waits, saying so once, or with `wait=False` gets a RuntimeError that says who holds it."""
+    A second process waits, saying so once, or with `wait=False` gets a RuntimeError that says who holds it; a
+    worker whose parent holds it gets a RuntimeError at once (it would wait forever: the parent waits for it)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "a+") as f:
@@ -144,6 +146,10 @@ def folder_lock(folder: str | Path, what: str = "run", wait: bool = True):
         except BlockingIOError:
             f.seek(0)
             holder = f.read().strip() or "another process"
+            if holder == f"process {os.getppid()}" and multiprocessing.parent_process() is not None:
+                raise RuntimeError(f"{folder} is held by this worker's parent ({holder}), which waits for its workers: "
+                                   "a worker started by 'spawn' ran the parent's script again from the top; put the "
+                                   "script's work under `if __name__ == \"__main__\":`") from None
             if not wait:
                 raise RuntimeError(f"{folder} is in use by {holder}; wait for it to finish or stop it") from None
             print(f"waiting for {holder}, which holds {folder / '.lock'} ({what})", flush=True)

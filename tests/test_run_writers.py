@@ -126,3 +126,21 @@ def test_a_finished_run_records_which_training_it_was(tmp_path):
     legacy = Run("gan", "x", CONFIG, tmp_path / "c")
     (legacy.open() / "done.json").write_text('{"iterations": 3}')
     assert legacy.record is None and legacy.trained_by().startswith("training not recorded")
+
+
+def _lock_in_a_worker(folder: str) -> str:
+    try:
+        with checkpoint.folder_lock(folder, "run"):
+            return "took the lock"
+    except RuntimeError as e:
+        return str(e)
+
+
+def test_a_worker_whose_parent_holds_the_lock_is_told_at_once(tmp_path):
+    """A script without a main guard: its 'spawn' workers run it again from the top, reach a run its parent is
+    computing and would wait forever for the parent, which waits for them."""
+    with checkpoint.folder_lock(tmp_path, "run"), multiprocessing.get_context("spawn").Pool(1) as pool:
+        said = pool.apply_async(_lock_in_a_worker, (str(tmp_path),)).get(timeout=60)
+    assert "held by this worker's parent (process" in said and 'if __name__ == "__main__":' in said
+    with multiprocessing.get_context("spawn").Pool(1) as pool:                 # free again: a worker takes it
+        assert pool.apply(_lock_in_a_worker, (str(tmp_path),)) == "took the lock"
