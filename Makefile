@@ -36,13 +36,11 @@ CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_
 
 setup: $(STAMP)
 
-# pip's --no-compile: Python compiles each module when it is first imported; byte-compiling all of torch's files
-# at install cost ~40-60 s of a fresh clone's set-up (102 s against 139 and 161 s, 2-core EPYC).
 $(STAMP): pyproject.toml
 	@bash tools/install_debian_voices.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --no-compile -e '.[notebooks,test]'
+	$(PY) -m pip install --quiet -e '.[notebooks,test]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
