@@ -26,11 +26,10 @@ from s2i_lib.report import machine
 OUT = REPO_ROOT / "results" / "make_test_time"
 
 
-def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, int, str]:
-    """(seconds, exit status, output) of `command`, its output also written to `log`."""
+def timed(command: list[str], cwd: Path) -> tuple[float, int, str]:
+    """(seconds, exit status, output) of `command`."""
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    log.write_text(done.stdout)
     return time.perf_counter() - start, done.returncode, done.stdout
 
 
@@ -55,10 +54,10 @@ def main() -> None:
     try:
         repo = scratch / "repo"
         subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(repo)], check=True)
-        setup_s, status, output = timed(["make", "setup"], repo, scratch / "setup.log")
+        setup_s, status, output = timed(["make", "setup"], repo)
         if status:
             raise SystemExit(f"make setup failed in {repo}:\n{output[-3000:]}")
-        test_s, status, output = timed(["make", "test"], repo, scratch / "test.log")
+        test_s, status, output = timed(["make", "test"], repo)
         row = {"commit": commit, "cpu": machine(), "date (UTC)": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
                "set-up minutes": f"{setup_s / 60:.2f}", "make test minutes": f"{test_s / 60:.2f}",
                "total minutes": f"{(setup_s + test_s) / 60:.2f}", **counts(output), "exit status": status,

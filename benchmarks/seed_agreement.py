@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 
 from s2i_lib.data import markdown_table, write_csv
-from s2i_lib.data.summary import read_csv
+from s2i_lib.report.seeds import read_measures
 
 
 def measures(folder: Path) -> dict[tuple[str, str], tuple[float, float]]:
@@ -26,7 +26,7 @@ def measures(folder: Path) -> dict[tuple[str, str], tuple[float, float]]:
     if not path.exists():
         raise SystemExit(f"{path} is missing: give a seed folder written by notebook 03 (results/<data>/<profile>/"
                          "seeds/<seed>)")
-    return {(r["row"], r["measure"]): (float(r["value"]), float(r["error"] or "nan")) for r in read_csv(path)}
+    return {(row, name): (e.value, e.error) for row, named in read_measures(path).items() for name, e in named.items()}
 
 
 def agreement(first: dict, second: dict) -> list[dict]:

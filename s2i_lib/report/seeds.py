@@ -50,6 +50,14 @@ def write_seed(results: Path, stem: str, seed: int, measures: Measures, record: 
     return [table, record_path]
 
 
+def read_measures(table: Path) -> Measures:
+    """A seed's `<stem>_measures.csv` as row -> measure -> `Estimate` (a blank error reads as NaN)."""
+    measures: Measures = {}
+    for r in read_csv(table):
+        measures.setdefault(r["row"], {})[r["measure"]] = Estimate(float(r["value"]), float(r["error"] or "nan"))
+    return measures
+
+
 def evaluation_version(result: SeedResults) -> int:
     """The evaluation version a seed was measured by (`pipeline.runs.VERSIONS`); 0 where its record has none."""
     return int(result.record.get("evaluation version", 0))
@@ -65,13 +73,11 @@ def read_seeds(results: Path, stem: str) -> dict[int, SeedResults]:
         if not folder.name.isdigit() or not record_path.exists():
             continue
         record = json.loads(record_path.read_text())
-        rows = read_csv(table) if table.exists() else []
-        if len(rows) != record.get("numbers"):
-            raise ValueError(f"{table} holds {len(rows)} numbers but {record_path.name} records "
+        measures = read_measures(table) if table.exists() else {}
+        numbers = sum(map(len, measures.values()))
+        if numbers != record.get("numbers"):
+            raise ValueError(f"{table} holds {numbers} numbers but {record_path.name} records "
                              f"{record.get('numbers')}: delete {folder} and measure seed {folder.name} again")
-        measures: Measures = {}
-        for r in rows:
-            measures.setdefault(r["row"], {})[r["measure"]] = Estimate(float(r["value"]), float(r["error"]))
         found[int(folder.name)] = SeedResults(int(folder.name), measures, record)
     newest = max(map(evaluation_version, found.values()), default=0)
     older = [s for s, r in found.items() if evaluation_version(r) < newest]
