@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 
 from s2i_lib import checkpoint
 from s2i_lib.checkpoint import save_checkpoint
@@ -112,17 +113,25 @@ def test_a_stage_may_make_part_of_its_own_run_inside_it(tmp_path):
 
 
 def test_a_finished_run_records_which_training_it_was(tmp_path):
-    """Two trainings of one key are replicates: the record tells them apart (products hash, machine, time)."""
+    """Two trainings of one key are replicates: the record tells them apart (weights hash, machine, time); the
+    training time a checkpoint records does not enter the hash, so bit-identical weights get one hash."""
     from s2i_lib.report import machine
 
-    first, second = (Run("gan", "x", CONFIG, tmp_path / name) for name in ("a", "b"))
-    for run, value in ((first, 1.0), (second, 2.0)):
-        save_checkpoint(run.open() / "last.pt", {"weights": value})
-        run.finish({"iterations": 3})
+    runs_by_name = {name: Run("gan", "x", CONFIG, tmp_path / name) for name in ("a", "b", "same")}
+    for name, value, seconds in (("a", 1.0, 10.0), ("b", 2.0, 10.0), ("same", 1.0, 99.0)):
+        weights = {"w": torch.full((2, 3), value), "history": [{"loss": value}]}
+        save_checkpoint(runs_by_name[name].open() / "last.pt", {"model": weights, "train_seconds": seconds})
+        runs_by_name[name].finish({"iterations": 3})
+    first, second, same = runs_by_name.values()
     assert first.key == second.key and first.summary == second.summary == {"iterations": 3}
-    assert first.record["products"] != second.record["products"]
+    assert first.record["weights"] != second.record["weights"]
+    assert first.record["weights"] == same.record["weights"]
     assert first.record["machine"] == machine() and first.record["torch"]
-    assert first.trained_by().startswith(f"products {first.record['products']}, {machine()}, torch ")
+    assert first.trained_by().startswith(f"weights {first.record['weights']}, {machine()}, torch ")
+    older = Run("gan", "x", CONFIG, tmp_path / "older")
+    (older.open() / "done.json").write_text('{"record": {"products": "0123456789ab", "machine": "m", "torch": "t", '
+                                            '"finished": "f"}}')
+    assert older.trained_by() == "file bytes 0123456789ab, m, torch t, f"
     legacy = Run("gan", "x", CONFIG, tmp_path / "c")
     (legacy.open() / "done.json").write_text('{"iterations": 3}')
     assert legacy.record is None and legacy.trained_by().startswith("training not recorded")

@@ -17,6 +17,7 @@ from s2i_lib.generate import generate, save_pngs
 from s2i_lib.models.stackgan import GANConfig, Generator
 from s2i_lib.checkpoint import StoppedOnRequest, load_checkpoint, stop_requests
 from s2i_lib.models.stackgan import Discriminator, make_discriminators
+from s2i_lib.pipeline.runs import weights_hash
 from s2i_lib.train import gan as gan_loop
 from s2i_lib.train.device_batches import DeviceBatches
 from s2i_lib.train.gan import (ConditionedImages, GANTrainConfig, Precision, SampleStream, load_generator, train_gan,
@@ -97,6 +98,7 @@ def test_a_stop_request_saves_the_iteration_it_ends_and_resumes_exactly(tmp_path
     for p, q in zip(a["generator"].values(), b["generator"].values()):
         torch.testing.assert_close(p, q, rtol=0, atol=0)
     assert b["history"] == a["history"]
+    assert weights_hash(tmp_path / "a") == weights_hash(tmp_path / "b")     # the run records one training's hash
 
 
 def test_a_second_stop_request_stops_at_once():

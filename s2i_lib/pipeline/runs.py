@@ -10,8 +10,9 @@ reloaded under another config.
 
 Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved config, readable), the stage's
 files, and `done.json` once the run finished (with a short summary and the record of what the run really was:
-a hash of its `.pt` products, the machine, the torch version and when it finished; a key names a configuration,
-and two trainings of one key on two machines are replicates with different hashes). `list_runs` /
+a hash of what its `.pt` files hold, its recorded training time left out, the machine, the torch version and when
+it finished; a key names a configuration, and two trainings of one key on two machines are replicates with
+different hashes). `list_runs` /
 `python -m s2i_lib runs` show what exists.
 
 A run's life: `open` (the folder and its config), the stage's work, `finish`; stages never call these
@@ -30,6 +31,7 @@ only rank 0 takes it (the other ranks train with rank 0, which writes the files)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -38,6 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -51,6 +54,7 @@ KEY_LENGTH = 12
 # not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
 # a loss, a measure), so that its old runs, and the runs that read them, are not reused; other kinds keep theirs.
 VERSIONS = {"evaluation": 4, "robustness": 2}
+TIMING_KEYS = ("train_seconds",)    # what a checkpoint records of its training's wall time: not part of its hash
 _WRITING: set[Path] = set()          # the run folders whose writer lock this process holds
 
 
@@ -70,15 +74,38 @@ def write_json(path: Path, value: dict) -> None:
     os.replace(tmp, path)
 
 
-def products_hash(folder: Path) -> str:
-    """The first 12 hex digits of the SHA-256 of a run folder's `.pt` files (names and bytes, in name order): the
-    weights, features or measures it made, so that two trainings of one key can be told apart."""
+def _hash_content(value, digest, place: str = "") -> None:
+    """Feed `digest` what `value` holds, walked in a fixed order: each tensor or array by its place, dtype, shape and
+    bytes; dicts, lists, tuples and dataclasses item by item; any other value by its repr. The keys in
+    `TIMING_KEYS` are left out."""
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{place}:{flat.dtype}:{tuple(value.shape)}=".encode())
+        digest.update(flat.view(torch.uint8).numpy().tobytes())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        _hash_content({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, digest, place)
+    elif isinstance(value, dict):
+        for key in sorted(value, key=str):
+            if key not in TIMING_KEYS:
+                _hash_content(value[key], digest, f"{place}/{key}")
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"{place}:{type(value).__name__}[{len(value)}]".encode())
+        for index, item in enumerate(value):
+            _hash_content(item, digest, f"{place}/{index}")
+    else:
+        digest.update(f"{place}={value!r}".encode())
+
+
+def weights_hash(folder: Path) -> str:
+    """The first 12 hex digits of the SHA-256 of what a run folder's `.pt` files hold (weights, optimiser state,
+    histories, features or measures; by file name and place), the training time a checkpoint records left out: two
+    trainings of one key get one hash exactly when they made bit-identical weights."""
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.pt")):
         digest.update(path.name.encode())
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        _hash_content(load_checkpoint(path), digest)
     return digest.hexdigest()[:KEY_LENGTH]
 
 
@@ -158,16 +185,19 @@ class Run:
     def finish(self, summary: dict | None = None) -> None:
         """Mark the run finished (`done.json`: an optional short summary of what it made, and its `record`)."""
         folder = self.open()
-        record = {"products": products_hash(folder), "machine": machine(), "torch": torch.__version__,
+        record = {"weights": weights_hash(folder), "machine": machine(), "torch": torch.__version__,
                   "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
         write_json(folder / "done.json", {**(summary or {}), "record": record})
 
     def trained_by(self) -> str:
-        """The finished run's record in words (which training a table used): products hash, machine, time."""
+        """The finished run's record in words (which training a table used): weights hash, machine, time. Runs
+        finished before the weights hash recorded a hash of their files' bytes ("products"), which the recorded
+        training time also changed."""
         record = self.record
         if record is None:
             return "training not recorded (finished before runs recorded it)"
-        return f"products {record['products']}, {record['machine']}, torch {record['torch']}, {record['finished']}"
+        hashed = f"weights {record['weights']}" if "weights" in record else f"file bytes {record['products']}"
+        return f"{hashed}, {record['machine']}, torch {record['torch']}, {record['finished']}"
 
     def made(self, work: Callable[[Path], T], summary: Callable[[T], dict | None] = lambda result: {}) -> T:
         """A run made in steps: `work(folder)` makes what is missing in the opened folder (resuming from what it
