@@ -47,6 +47,11 @@ def slowest(output: str) -> list[str]:
     return [] if start is None else [line for line in lines[start + 1:] if re.match(r"\s*[\d.]+s (call|setup)", line)]
 
 
+def failures(output: str) -> list[str]:
+    """pytest's FAILED and ERROR lines (its short test summary): which tests failed, with their first reason."""
+    return [line for line in output.splitlines() if re.match(r"(FAILED|ERROR) ", line)]
+
+
 def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                             text=True, check=True).stdout.strip()
@@ -76,7 +81,8 @@ def main() -> None:
     OUT.with_suffix(".md").write_text("\n".join(text) + "\n")
     print("\n".join(text))
     if row["exit status"]:
-        raise SystemExit(f"make test failed at {commit}: {row['failed']} failed")
+        named = "\n".join(failures(output)) or output[-3000:]
+        raise SystemExit(f"make test failed at {commit}: {row['failed']} failed\n{named}")
 
 
 if __name__ == "__main__":
