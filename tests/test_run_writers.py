@@ -25,9 +25,10 @@ def _deadlocked(*args):
     raise TimeoutError("still waiting for a run's lock")
 
 
-def _compute_slowly(root: Path, started, calls: Path) -> None:
+def _compute_slowly(root: Path, started, trying, calls: Path) -> None:
     def compute() -> dict:
         started.set()
+        trying.wait(60)             # the 1.5 s the second writer has to reach the lock start once it is running
         time.sleep(1.5)
         with open(calls, "a") as f:
             f.write("first\n")
@@ -35,9 +36,10 @@ def _compute_slowly(root: Path, started, calls: Path) -> None:
     Run("scorer", "x", CONFIG, root).computed("state.pt", compute)
 
 
-def _made_slowly(root: Path, started, calls: Path) -> None:
+def _made_slowly(root: Path, started, trying, calls: Path) -> None:
     def work(folder: Path) -> int:
         started.set()
+        trying.wait(60)             # the 1.5 s the second writer has to reach the lock start once it is running
         time.sleep(1.5)
         with open(calls, "a") as f:
             f.write("first\n")
@@ -50,12 +52,13 @@ def _made_slowly(root: Path, started, calls: Path) -> None:
 def test_a_second_writer_waits_for_the_first_and_reuses_its_run(tmp_path, capfd, writer):
     calls = tmp_path / "calls.txt"
     spawn = multiprocessing.get_context("spawn")        # a fork of a process that ran torch's threads can hang
-    started = spawn.Event()
-    first = spawn.Process(target=writer, args=(tmp_path, started, calls))
+    started, trying = spawn.Event(), spawn.Event()
+    first = spawn.Process(target=writer, args=(tmp_path, started, trying, calls))
     first.start()
     assert started.wait(60)
     previous = signal.signal(signal.SIGALRM, _deadlocked)
     signal.alarm(60)                                    # a writer that never lets go fails the test, not CI
+    trying.set()
     if writer is _compute_slowly:
         state = Run("scorer", "x", CONFIG, tmp_path).computed("state.pt", lambda: {"value": 2})
         assert state == {"value": 1}                          # the first writer's state, not computed twice
