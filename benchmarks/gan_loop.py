@@ -24,14 +24,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from s2i_lib.checkpoint import load_checkpoint
+from s2i_lib.checkpoint import load_checkpoint, recorded_train_seconds
 from s2i_lib.config import get_profile
 from s2i_lib.data.records import Record
 from s2i_lib.models.stackgan import Generator, make_discriminators
 from s2i_lib.pipeline.gan import gan_configs, gan_dataset
 from s2i_lib.data.summary import write_csv_replacing
 from s2i_lib.report import machine
-from s2i_lib.train.gan import Precision, recorded_train_seconds, train_gan
+from s2i_lib.train.gan import Precision, train_gan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gan_step import make_batch, run_path  # noqa: E402

@@ -31,12 +31,12 @@ import torch.multiprocessing as mp
 from torch.utils.data import Dataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from s2i_lib.checkpoint import load_checkpoint
+from s2i_lib.checkpoint import load_checkpoint, recorded_train_seconds
 from s2i_lib.config import REPO_ROOT, get_profile
 from s2i_lib.draws import Crop, Draw
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.device_batches import DeviceBatches
-from s2i_lib.train.gan import GANTrainConfig, Precision, ema_update, recorded_train_seconds, train_gan, train_step
+from s2i_lib.train.gan import GANTrainConfig, Precision, ema_update, train_gan, train_step
 
 EMBEDDING_DIM = {"smoke": 1280, "default": 1280, "paper": 1024}   # EfficientNet-Lite0 / the authors' GoogLeNet
 RESULTS = REPO_ROOT / "results" / "gpu_check.csv"

@@ -27,12 +27,11 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from s2i_lib.checkpoint import load_checkpoint
+from s2i_lib.checkpoint import load_checkpoint, recorded_train_seconds
 from s2i_lib.config import artifacts_dir, results_dir
 from s2i_lib.data import markdown_table, write_csv
 from s2i_lib.report import machine
 from s2i_lib.pipeline import list_runs
-from s2i_lib.train.gan import recorded_train_seconds
 
 # What each kind of run is, in the words of the stage table.
 STAGES = {"teacher": "teacher features", "encoder": "encoder training", "embeddings": "caption embeddings",

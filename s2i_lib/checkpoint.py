@@ -24,6 +24,9 @@ import numpy as np
 import torch
 
 
+TRAIN_SECONDS = "train_seconds"     # a training checkpoint's wall-clock seconds in its loop, summed over resumed calls
+
+
 class CorruptFileError(RuntimeError):
     """A checkpoint or cache file exists but cannot be read (truncated, empty, overwritten)."""
 
@@ -108,6 +111,12 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu", 
     if not isinstance(state, dict):
         raise CorruptFileError(f"{path} does not hold a checkpoint; {fix or 'delete it and rerun'}")
     return state
+
+
+def recorded_train_seconds(state: dict) -> float:
+    """A training checkpoint's total training time in seconds (`TRAIN_SECONDS`); nan for a run from before it was
+    recorded."""
+    return state.get(TRAIN_SECONDS, float("nan"))
 
 
 def rng_state() -> dict:

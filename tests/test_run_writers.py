@@ -28,7 +28,7 @@ def _deadlocked(*args):
 def _compute_slowly(root: Path, started, trying, calls: Path) -> None:
     def compute() -> dict:
         started.set()
-        trying.wait(60)             # the 1.5 s the second writer has to reach the lock start once it is running
+        trying.wait(60)             # the 1.5 s hold starts once the second writer is about to ask for the lock
         time.sleep(1.5)
         with open(calls, "a") as f:
             f.write("first\n")
@@ -39,7 +39,7 @@ def _compute_slowly(root: Path, started, trying, calls: Path) -> None:
 def _made_slowly(root: Path, started, trying, calls: Path) -> None:
     def work(folder: Path) -> int:
         started.set()
-        trying.wait(60)             # the 1.5 s the second writer has to reach the lock start once it is running
+        trying.wait(60)             # the 1.5 s hold starts once the second writer is about to ask for the lock
         time.sleep(1.5)
         with open(calls, "a") as f:
             f.write("first\n")

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..checkpoint import load_checkpoint
+from ..checkpoint import load_checkpoint, recorded_train_seconds
 from ..config import TRAIN_SEED
 from ..data.builtin import read_manifest
 from ..data.dataset import SpeechImageDataset, load_image_tensor
@@ -24,8 +24,7 @@ from ..losses.tsl import TSLConfig
 from ..metrics.attributes import AttributeClassifier, encode_attributes, train_attribute_classifier
 from ..metrics.semantic import accuracy_from_hits, spoken_attribute_hits, spoken_attributes
 from ..models.stackgan import GANConfig, Generator
-from ..train.gan import (OUTSIDE_KEY, ConditionedImages, GANTrainConfig, load_generator, recorded_precision,
-                         recorded_train_seconds, train_gan)
+from ..train.gan import OUTSIDE_KEY, ConditionedImages, GANTrainConfig, load_generator, recorded_precision, train_gan
 from .runs import Run
 from .systems import System, SystemEmbeddings
 

@@ -12,8 +12,7 @@ Layout: `<data artifacts>/runs/<kind>/<name>-<key>/config.json` (the resolved co
 files, and `done.json` once the run finished (with a short summary and the record of what the run really was:
 a hash of what its `.pt` files hold, its recorded training time left out, the machine, the torch version and when
 it finished; a key names a configuration, and two trainings of one key on two machines are replicates with
-different hashes). `list_runs` /
-`python -m s2i_lib runs` show what exists.
+different hashes). `list_runs` / `python -m s2i_lib runs` show what exists.
 
 A run's life: `open` (the folder and its config), the stage's work, `finish`; stages never call these
 themselves but go through one of three helpers. A run made in steps (an encoder's epochs, a GAN's snapshots,
@@ -44,7 +43,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..checkpoint import CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
+from ..checkpoint import TRAIN_SECONDS, CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
 from ..metrics.uncertainty import Estimate
 from ..report import machine
 
@@ -54,7 +53,7 @@ KEY_LENGTH = 12
 # not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
 # a loss, a measure), so that its old runs, and the runs that read them, are not reused; other kinds keep theirs.
 VERSIONS = {"evaluation": 4, "robustness": 2}
-TIMING_KEYS = ("train_seconds",)    # what a checkpoint records of its training's wall time: not part of its hash
+TIMING_KEYS = (TRAIN_SECONDS,)      # what a checkpoint records of its training's wall time: not part of its hash
 _WRITING: set[Path] = set()          # the run folders whose writer lock this process holds
 
 

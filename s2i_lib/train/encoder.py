@@ -22,7 +22,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from ..progress import tqdm
 
-from ..checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ..checkpoint import (TRAIN_SECONDS, load_checkpoint, recorded_train_seconds, rng_state, save_checkpoint,
+                          set_rng_state)
 from ..config import TRAIN_SEED
 
 RESTART = "delete it to train this run again from its start"
@@ -76,7 +77,7 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
         sched.load_state_dict(state["scheduler"])
         set_rng_state(state["rng"])
         start, history = state["epoch"] + 1, state["history"]
-    seconds = 0.0 if state is None else state.get("train_seconds", float("nan"))
+    seconds = 0.0 if state is None else recorded_train_seconds(state)
     end = config.epochs if stop_after_epochs is None else min(config.epochs, start + stop_after_epochs)
     bar = tqdm(total=config.epochs, initial=start, desc="epochs", unit="epoch", disable=not progress)
     for epoch in range(start, end):
@@ -103,7 +104,7 @@ def train_encoder(model: nn.Module, dataset: Dataset, step: Step, out_dir: str |
         seconds += time.perf_counter() - epoch_start
         save_checkpoint(out / "last.pt", {"model": model.state_dict(), "optimizer": opt.state_dict(),
                                           "scheduler": sched.state_dict(), "rng": rng_state(), "epoch": epoch,
-                                          "history": history, "config": asdict(config), "train_seconds": seconds})
+                                          "history": history, "config": asdict(config), TRAIN_SECONDS: seconds})
         write_log(out / "loss_log.csv", history)
     bar.close()
     return history

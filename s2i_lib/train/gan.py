@@ -35,8 +35,8 @@ from ..progress import tqdm
 
 from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
-from ..checkpoint import (StoppedOnRequest, load_checkpoint, rng_state, save_checkpoint, seeded, set_rng_state,
-                          stop_requests)
+from ..checkpoint import (TRAIN_SECONDS, StoppedOnRequest, load_checkpoint, recorded_train_seconds, rng_state,
+                          save_checkpoint, seeded, set_rng_state, stop_requests)
 from ..config import TRAIN_SEED
 from ..draws import Draw
 from .device_batches import DeviceBatches
@@ -223,11 +223,6 @@ class LossWindow:
         return means
 
 
-def recorded_train_seconds(state: dict) -> float:
-    """A GAN checkpoint's total training time in seconds; nan for a run from before it was recorded."""
-    return state.get("train_seconds", float("nan"))
-
-
 def recorded_precision(state: dict) -> str:
     """The precisions a GAN checkpoint was trained in, "+"-joined in order ("bfloat16", "float32",
     "bfloat16+float32" for a run resumed on another machine); "unrecorded" for a run from before they were."""
@@ -384,7 +379,7 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             "scaler": None if precision.scaler is None else precision.scaler.state_dict(),
             "iteration": iteration, "history": history, "log_sums": window.sums(), "log_count": window.count,
             "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg),
-            "train_seconds": seconds_before + time.perf_counter() - call_start, "precisions": precisions})
+            TRAIN_SECONDS: seconds_before + time.perf_counter() - call_start, "precisions": precisions})
         if history:
             write_log(out / "loss_log.csv", history)
 
