@@ -7,7 +7,8 @@ teacher features: the text encoder on ten captions per image of 8-25 words from 
 speech encoder (the profile's width) on random filter banks of the profile's input length with 40-100% real
 frames; the speech encoder in its channels-last conv layout (the library's) and in the contiguous one. The time
 is the best of `--epochs` epochs after a first warm-up epoch; nothing else should run beside it. Prints a
-markdown table and writes results/encoder_epoch_benchmark.csv, replacing this machine's rows (the `cpu` column).
+markdown table and writes results/encoder_epoch_benchmark.csv, replacing this machine's rows (the `cpu` column, and
+its speed probe within 15%).
 
     python benchmarks/encoder_epoch.py --profile default --images 3000 --epochs 2
 """
@@ -29,7 +30,7 @@ from s2i_lib.data.pairs import TextPairs
 from s2i_lib.models.speech_encoder import SpeechEncoder
 from s2i_lib.models.text_encoder import TextEncoder
 from s2i_lib.pipeline.encoders import tsl_step
-from s2i_lib.report import machine
+from s2i_lib.report import HOST_SPEED, host_columns
 from s2i_lib.train.encoder import EncoderTrainConfig, train_encoder
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "encoder_epoch_benchmark.csv"
@@ -89,18 +90,18 @@ def main() -> None:
                 "speech (contiguous layout)": (SpeechEncoder(DIM, N_MELS, width=sizes.speech_width,
                                                              memory_format=torch.contiguous_format),
                                                speech, sizes.epochs)}
-    rows = []
+    host, rows = host_columns(), []
     for name, (model, dataset, epochs) in encoders.items():
         seconds = epoch_seconds(model, dataset, sizes.batch_size, args.epochs)
         steps = max(1, len(dataset) // sizes.batch_size)            # the loader drops the last partial batch
-        rows.append({"cpu": machine(), "encoder": name, "images": len(dataset), "batch": sizes.batch_size,
+        rows.append({**host, "encoder": name, "images": len(dataset), "batch": sizes.batch_size,
                      "s per epoch": round(seconds, 2), "s per step": round(seconds / steps, 3),
                      f"minutes for {epochs} epochs": round(seconds * epochs / 60, 1)})
         print(rows[-1], flush=True)
-    print(f"{machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"python {platform.python_version()}")
+    print(f"{host['cpu']}, {host[HOST_SPEED]} {HOST_SPEED}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, python {platform.python_version()}")
     print(markdown_table(rows))
-    write_csv_replacing(rows, args.out)
+    write_csv_replacing(rows, args.out, speed=HOST_SPEED)
     print(f"wrote {args.out}")
 
 

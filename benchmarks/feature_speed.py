@@ -9,7 +9,8 @@ evaluation cost; the library's default is channels-last for both):
 
 A path's time is the best of `--repeats` passes over `--images` images after one warm-up pass; `max_rel_diff` is
 the largest difference of its features from the contiguous path's, over the largest feature. Prints a markdown
-table and writes results/feature_speed_benchmark.csv, replacing this machine's rows (the `cpu` column).
+table and writes results/feature_speed_benchmark.csv, replacing this machine's rows (the `cpu` column,
+and its speed probe within 15%).
 
     python benchmarks/feature_speed.py [--images 100] [--repeats 3] [--threads 2] [--profile default]
 """
@@ -25,7 +26,7 @@ from s2i_lib.config import get_profile
 from s2i_lib.metrics.fid import FIDInception, fid_features
 from s2i_lib.models.teachers import load_teacher, teacher_features
 from s2i_lib.data.summary import write_csv_replacing
-from s2i_lib.report import machine
+from s2i_lib.report import HOST_SPEED, host_columns
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "feature_speed_benchmark.csv"
 LAYOUTS = {"contiguous": torch.contiguous_format, "channels-last": torch.channels_last}
@@ -64,12 +65,12 @@ def main() -> None:
         return lambda: teacher_features(net, images01 * 2 - 1, views, crop, progress=False)
 
     networks = {"FID Inception (299 px)": fid_path, f"teacher EfficientNet-Lite0 ({views} at {crop} px)": teacher_path}
-    rows = []
+    host, rows = host_columns(), []
     for network, make in networks.items():
         times = {name: best_time(make(fmt), args.repeats) for name, fmt in LAYOUTS.items()}
         base_s, base = times["contiguous"]
         for name, (seconds, out) in times.items():
-            rows.append({"cpu": machine(), "threads": args.threads, "network": network, "layout": name,
+            rows.append({**host, "threads": args.threads, "network": network, "layout": name,
                          "images": args.images, "images_per_s": round(args.images / seconds, 2),
                          "speedup": round(base_s / seconds, 2),
                          "max_rel_diff": f"{float((out - base).abs().max() / base.abs().max()):.1e}"})
@@ -77,7 +78,7 @@ def main() -> None:
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    write_csv_replacing(rows, args.out)
+    write_csv_replacing(rows, args.out, speed=HOST_SPEED)
     print(f"wrote {args.out}")
 
 

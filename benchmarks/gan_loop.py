@@ -7,7 +7,7 @@ keeps them, with random caption embeddings: a first call of `--warmup` iteration
 `--iterations` whose recorded loop seconds (`train_seconds`, the loop alone plus one checkpoint) give the loop's
 seconds per iteration. The bare step (`train_step` + `ema_update` on one fixed batch, `benchmarks/gan_step.py`) is
 timed in the same process on the same configuration: best and median of `--steps`. Prints a markdown table and
-writes results/gan_loop_benchmark.csv, replacing this machine's rows.
+writes results/gan_loop_benchmark.csv, replacing this machine's rows (its model string, and its speed probe within 15%).
 
     python benchmarks/gan_loop.py --profile default [--iterations 60] [--steps 8]
 """
@@ -30,7 +30,7 @@ from s2i_lib.data.records import Record
 from s2i_lib.models.stackgan import Generator, make_discriminators
 from s2i_lib.pipeline.gan import gan_configs, gan_dataset
 from s2i_lib.data.summary import write_csv_replacing
-from s2i_lib.report import machine
+from s2i_lib.report import HOST_SPEED, host_columns
 from s2i_lib.train.gan import Precision, train_gan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -82,13 +82,13 @@ def main() -> None:
     batch = make_batch(config, train_cfg.batch_size)
     steps = [run_path(config, init, batch, precision, 1, seed=s)[1] for s in range(args.steps)]
     best, median = min(steps), statistics.median(steps)
-    row = {"cpu": machine(), "threads": torch.get_num_threads(), "profile": args.profile,
+    row = {**host_columns(), "threads": torch.get_num_threads(), "profile": args.profile,
            "precision": precision.name, "batch": train_cfg.batch_size, "loop iterations": args.iterations,
            "loop s per iteration": round(loop_s, 4), "bare step s (best)": round(best, 4),
            "bare step s (median)": round(median, 4), "loop / best step": round(best / loop_s, 3),
            "loop / median step": round(median / loop_s, 3)}
     print("| " + " | ".join(row) + " |\n|" + "---|" * len(row) + "\n| " + " | ".join(map(str, row.values())) + " |")
-    write_csv_replacing([row], args.out, same=("cpu", "profile"))
+    write_csv_replacing([row], args.out, same=("cpu", "profile"), speed=HOST_SPEED)
     print(f"wrote {args.out}")
 
 

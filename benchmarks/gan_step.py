@@ -12,7 +12,7 @@ The time of a path is the best of `--iterations` steps (CUDA: after one untimed 
 each path starts from the same weights with the same noise; its D and G losses must be "within noise": the
 larger of their differences from the eager losses below the smaller change of the eager losses under another
 noise seed. Prints a markdown table and writes results/gan_step_benchmark.csv, replacing the rows of this machine
-(the `cpu` column: model, vector extensions, cores) and keeping the other machines'.
+(the `cpu` column: model, vector extensions, cores; and a host speed probe within 15%) and keeping the others'.
 
     python benchmarks/gan_step.py --iterations 5 [--threads 2] [--profiles default paper] [--devices cpu cuda]
 """
@@ -27,7 +27,7 @@ import torch
 
 from s2i_lib.config import get_profile
 from s2i_lib.data.summary import write_csv_replacing
-from s2i_lib.report import machine
+from s2i_lib.report import HOST_SPEED, host_columns
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.gan import Precision, ema_update, loss_values, train_step
 
@@ -72,7 +72,7 @@ def run_path(config: GANConfig, init: dict, batch: dict, precision: Precision, i
     return first, min(times)
 
 
-def benchmark(device: torch.device, profile: str, batch_size: int | None, iterations: int) -> list[dict]:
+def benchmark(device: torch.device, profile: str, batch_size: int | None, iterations: int, host: dict) -> list[dict]:
     sizes = get_profile(profile).gan
     config, batch_size = GANConfig(EMBEDDING_DIM[profile], **sizes.architecture()), batch_size or sizes.batch_size
     torch.manual_seed(0)
@@ -90,7 +90,7 @@ def benchmark(device: torch.device, profile: str, batch_size: int | None, iterat
         p = paths[name]
         diff = max(abs(first[k] - eager[k]) for k in ("d_loss", "g_loss"))
         noise = min(abs(other_seed[k] - eager[k]) for k in ("d_loss", "g_loss"))
-        rows.append({"cpu": machine(),
+        rows.append({**host,
                      "device": torch.cuda.get_device_name(device) if cuda else f"cpu ({torch.get_num_threads()} thr)",
                      "profile": profile, "sizes": "/".join(map(str, config.image_sizes)), "batch": batch_size,
                      "path": name, "autocast": str(p.dtype).replace("torch.", "") if p.dtype else "off",
@@ -112,16 +112,17 @@ def main() -> None:
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    host = host_columns()
     devices = [torch.device(d) for d in args.devices if d == "cpu" or torch.cuda.is_available()]
     rows = [row for d in devices for profile in args.profiles
-            for row in benchmark(d, profile, args.batch_size, args.iterations)]
-    columns = ["cpu", "device", "profile", "sizes", "batch", "path", "autocast", "channels_last", "s_per_iteration",
-               "images_per_s", "speedup", "loss_diff", "loss_noise", "within_noise"]
+            for row in benchmark(d, profile, args.batch_size, args.iterations, host)]
+    columns = ["cpu", HOST_SPEED, "device", "profile", "sizes", "batch", "path", "autocast", "channels_last",
+               "s_per_iteration", "images_per_s", "speedup", "loss_diff", "loss_noise", "within_noise"]
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv_replacing(rows, args.out)
+    write_csv_replacing(rows, args.out, speed=HOST_SPEED)
     print(f"wrote {args.out}")
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from s2i_lib.config import REPO_ROOT
 from s2i_lib.data import markdown_table
 from s2i_lib.data.summary import read_csv, write_csv_replacing
-from s2i_lib.report import machine
+from s2i_lib.report import HOST_SPEED, host_columns
 
 OUT = REPO_ROOT / "results" / "make_test_time"
 
@@ -55,6 +55,7 @@ def failures(output: str) -> list[str]:
 def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                             text=True, check=True).stdout.strip()
+    host = host_columns()                                          # probed before the clone, on a quiet machine
     scratch = Path(tempfile.mkdtemp(prefix="s2i_make_test_"))
     try:
         repo = scratch / "repo"
@@ -63,13 +64,13 @@ def main() -> None:
         if status:
             raise SystemExit(f"make setup failed in {repo}:\n{output[-3000:]}")
         test_s, status, output = timed(["make", "test"], repo)
-        row = {"commit": commit, "cpu": machine(), "date (UTC)": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        row = {"commit": commit, **host, "date (UTC)": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
                "set-up minutes": f"{setup_s / 60:.2f}", "make test minutes": f"{test_s / 60:.2f}",
                "total minutes": f"{(setup_s + test_s) / 60:.2f}", **counts(output), "exit status": status,
                "measured by": "this script"}
     finally:
         shutil.rmtree(scratch)
-    write_csv_replacing([row], OUT.with_suffix(".csv"), same=("commit", "cpu"))
+    write_csv_replacing([row], OUT.with_suffix(".csv"), same=("commit", "cpu"), speed=HOST_SPEED)
     rows = read_csv(OUT.with_suffix(".csv"))
     text = ["# `make test` on a fresh clone", "",
             "Set-up: a new virtual environment and `pip install -e '.[notebooks,test]'` (torch's wheels with their "

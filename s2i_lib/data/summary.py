@@ -30,13 +30,28 @@ def write_csv(rows: list[dict], path: str | Path) -> None:
         writer.writerows(rows)
 
 
-def write_csv_replacing(rows: list[dict], path: str | Path, same: tuple[str, ...] = ("cpu",)) -> None:
-    """`write_csv` of the rows already in `path` that no new row matches on the columns `same` (a benchmark's other
-    machines), then `rows`: one file holds every machine's figures, each machine's replaced by its newest run."""
+def write_csv_replacing(rows: list[dict], path: str | Path, same: tuple[str, ...] = ("cpu",),
+                        speed: str | None = None, tolerance: float = 0.15) -> None:
+    """`write_csv` of the rows already in `path` that no new row replaces (a benchmark's other machines), then
+    `rows`: one file holds every machine's figures, each machine's replaced by its newest run. A new row replaces
+    an old one that matches it on the columns `same` and, with `speed` (a host probe's column, e.g. GFLOP/s), whose
+    probe is within `tolerance` of the new one: rows of two hosts with one model string but another speed, or of an
+    old row that has no probe, are both kept."""
     path = Path(path)
-    new = {tuple(str(r[k]) for k in same) for r in rows}
-    kept = [r for r in read_csv(path) if tuple(r.get(k) for k in same) not in new] if path.exists() else []
-    write_csv(kept + rows, path)
+
+    def replaces(new: dict, old: dict) -> bool:
+        if any(str(new[k]) != old.get(k) for k in same):
+            return False
+        if speed is None:
+            return True
+        try:
+            return abs(float(old[speed]) / float(new[speed]) - 1) <= tolerance
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return False
+
+    kept = [r for r in read_csv(path) if not any(replaces(n, r) for n in rows)] if path.exists() else []
+    columns = list(dict.fromkeys(k for r in kept + rows for k in r))
+    write_csv([{k: r.get(k, "") for k in columns} for r in kept + rows], path)
 
 
 def read_csv(path: str | Path) -> list[dict]:

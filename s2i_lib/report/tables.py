@@ -3,6 +3,7 @@ details: data, networks, seeds, times, machine, versions), as `<stem>.md` and `<
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,29 @@ def machine() -> str:
         pass
     extensions = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
     return f"{model} ({', '.join(extensions) or 'no AVX2'}), {os.cpu_count()} cores"
+
+
+HOST_SPEED = "host fp32 GFLOP/s"
+
+
+def host_speed(size: int = 1024, repeats: int = 10) -> float:
+    """GFLOP/s of one fixed fp32 matrix product (`size` x `size`) on torch's threads, best of `repeats`: two hosts
+    that `machine()` names alike ran the GAN step 1.65x apart, so a benchmark row carries this probe, measured in its
+    own run, beside the model string (docs/running.md, "Timing on shared hosts")."""
+    generator = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(size, size, generator=generator) for _ in range(2))
+    torch.mm(a, b)                                                  # first call: oneDNN's set-up, not timed
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        seconds.append(time.perf_counter() - start)
+    return round(2 * size ** 3 / min(seconds) / 1e9, 1)
+
+
+def host_columns() -> dict:
+    """A benchmark row's machine: `cpu` (the model string) and `HOST_SPEED` (the probe, measured now)."""
+    return {"cpu": machine(), HOST_SPEED: host_speed()}
 
 
 def versions() -> str:
