@@ -61,7 +61,8 @@ def notebook_times(folder: Path, stems: list[str] | None = None) -> list[dict]:
 
 def run_times(artifacts: Path, since: datetime) -> list[dict]:
     """Minutes of every finished run started at or after `since` (config.json to its last product), and a GAN's
-    or an encoder's recorded loop minutes."""
+    or an encoder's recorded loop minutes. A run whose config.json and products were written in one second (its
+    folder written once its work was done) has no time in its files: its minutes are left blank."""
     rows = []
     for run in list_runs(artifacts):
         folder = Path(run["folder"])
@@ -69,14 +70,16 @@ def run_times(artifacts: Path, since: datetime) -> list[dict]:
         products = [p.stat().st_mtime for p in folder.iterdir() if p.suffix in (".pt", ".jsonl")]
         if not run["done"] or started < since or not products or run["kind"] in WRITTEN_AT_THE_END:
             continue
-        ended = datetime.fromtimestamp(max(products), timezone.utc)
+        seconds = (datetime.fromtimestamp(max(products), timezone.utc) - started).total_seconds()
         loop = (recorded_train_seconds(load_checkpoint(folder / "last.pt")) / 60
                 if run["kind"] in ("gan", "encoder") and (folder / "last.pt").exists() else float("nan"))
         rows.append({"stage": STAGES.get(run["kind"], run["kind"]), "run": f"{run['kind']}/{run['name']}-{run['key']}",
-                     "started (UTC)": started.strftime("%H:%M:%S"),
-                     "minutes": round((ended - started).total_seconds() / 60, 1),
+                     "started (UTC)": started, "minutes": round(seconds / 60, 1) if seconds >= 1 else "",
                      "loop minutes (recorded)": "" if math.isnan(loop) else round(loop, 1)})
-    return sorted(rows, key=lambda r: r["started (UTC)"])
+    rows.sort(key=lambda r: r["started (UTC)"])
+    one_day = len({r["started (UTC)"].date() for r in rows}) <= 1
+    return [{**r, "started (UTC)": r["started (UTC)"].strftime("%H:%M:%S" if one_day else "%Y-%m-%d %H:%M:%S")}
+            for r in rows]
 
 
 def main() -> None:
@@ -104,8 +107,9 @@ def main() -> None:
     text = "\n\n".join([f"# Stage times: {args.dataset} `{args.profile}`, {machine()}", *timed,
                         "## Keyed runs computed by this reproduction (config.json to the last product)",
                         markdown_table(runs) if runs else "(none: every run was reused)",
-                        "Evaluations are not listed: their run folders are written when they end; the table's run "
-                        "details (table2.md, table4.md, ...) give each evaluation's seconds."])
+                        "Evaluations are not listed, and a blank minutes cell is a run whose folder was written at "
+                        "once when it ended: their time is not in the files; the table's run details (table2.md, "
+                        "table4.md, ...) give each evaluation's seconds."])
     (folder / f"{args.out}.md").write_text(text + "\n")
     write_csv(runs or [{"stage": "", "run": "", "started (UTC)": "", "minutes": ""}], folder / f"{args.out}.csv")
     print(text)
