@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import signal
 
 import numpy as np
@@ -85,7 +84,7 @@ def test_a_stop_request_saves_the_iteration_it_ends_and_resumes_exactly(tmp_path
     def step_then_signal(*args):
         calls.append(1)
         if len(calls) == 3:
-            os.kill(os.getpid(), signum)
+            signal.raise_signal(signum)       # to this thread: os.kill may land on a torch thread, late
         return step(*args)
     monkeypatch.setattr(gan_loop, "train_step", step_then_signal)
     with pytest.raises(StoppedOnRequest, match=f"{signum.name}: the GAN stopped at iteration 3 of 5.*last.pt"):
@@ -105,9 +104,9 @@ def test_a_second_stop_request_stops_at_once():
     """Asked twice, the loop does not wait for its step: Ctrl-C raises KeyboardInterrupt where the code is."""
     with pytest.raises(KeyboardInterrupt) as stopped:
         with stop_requests() as stops:
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)     # not os.kill: delivered to this thread, handled before the next line
             assert stops.requested == "SIGINT"
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
             raise AssertionError("not stopped by the second request")
     assert not isinstance(stopped.value, StoppedOnRequest)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
