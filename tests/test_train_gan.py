@@ -108,7 +108,7 @@ def test_a_second_stop_request_stops_at_once():
     try:
         with pytest.raises(KeyboardInterrupt) as stopped:
             with stop_requests() as stops:
-                signal.raise_signal(signal.SIGINT)     # not os.kill: delivered to this thread, handled before the next line
+                signal.raise_signal(signal.SIGINT)     # to this thread (os.kill may reach another): handled here
                 assert stops.requested == "SIGINT"
                 signal.raise_signal(signal.SIGINT)
                 raise AssertionError("not stopped by the second request")
