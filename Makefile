@@ -10,6 +10,7 @@
 #          SEEDS="1 2" (more GANs per training seed)  SEED_SYSTEMS="tsl two_stage" (only these get SEEDS)
 #   make combine-table2        (Table II from the committed seeds alone: trains nothing)
 #   make seeds-table2 TRAIN_SEEDS="1235 1236"   (those seeds' chains of Table II headless, then the table combined)
+#          PART="tsl" (only these systems' chains: a part of each seed, joined to the rows its other parts wrote)
 # Every run is keyed by these and the stages' settings (s2i_lib/stages/runs.py): `make runs` lists them.
 
 DATASET ?= birds
@@ -20,6 +21,7 @@ TRAIN_SEED ?= 1234
 TRAIN_SEEDS ?= $(TRAIN_SEED)
 SEEDS ?=
 SEED_SYSTEMS ?=
+PART ?=
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -55,8 +57,9 @@ check-options:
 	@for v in SEEDS="$(SEEDS)" TRAIN_SEEDS="$(TRAIN_SEEDS)"; do for s in $$(echo "$${v#*=}" | tr ',' ' '); do \
 	    case "$$s" in *[!0-9]*) echo "$${v%%=*} must be non-negative integers separated by spaces, not" \
 	    "'$${v#*=}'" >&2; exit 2;; esac; done; done
-	@for s in $$(echo "$(SEED_SYSTEMS)" | tr ',' ' '); do case "$$s" in tsl|classifier|text|two_stage) ;; *) \
-	    echo "SEED_SYSTEMS must name systems among tsl classifier text two_stage, not '$$s'" >&2; exit 2;; esac; done
+	@for s in $$(echo "$(SEED_SYSTEMS) $(PART)" | tr ',' ' '); do case "$$s" in tsl|classifier|text|two_stage) ;; *) \
+	    echo "SEED_SYSTEMS and PART must name systems among tsl classifier text two_stage, not '$$s'" >&2; exit 2;; \
+	    esac; done
 
 data: setup check-options
 	$(PY) -m s2i_lib data $(CLI_ARGS)
@@ -85,7 +88,7 @@ combine-table2: setup check-options
 # chains trained or resumed, measured, written to seeds/<seed>/, then the table combined over every seed.
 seeds-table2: setup check-options
 	$(PY) -m s2i_lib table2 $(CLI_ARGS) --train-seeds $(TRAIN_SEEDS) $(if $(SEEDS),--gan-seeds $(SEEDS)) \
-	    $(if $(SEED_SYSTEMS),--seed-systems $(SEED_SYSTEMS))
+	    $(if $(SEED_SYSTEMS),--seed-systems $(SEED_SYSTEMS)) $(if $(PART),--systems $(PART))
 
 # Table III: on Places audio captions (DATASET=places DATA_ROOT=...) the paper's experiment (04_table3_places); on
 # the built-in data set the offline stand-in (04_table3_standin: held-out voices in noise and reverberation, not

@@ -120,7 +120,8 @@ def run_table2(args) -> None:
     from .study import table2
     data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
     measured = table2(data, train_seeds=args.train_seeds, gan_seeds=args.gan_seeds or (),
-                      seed_systems=args.seed_systems or (), seed=args.seed, device=default_device(args.device))
+                      seed_systems=args.seed_systems or (), systems=args.systems or (), seed=args.seed,
+                      device=default_device(args.device))
     write_table2(measured.table, data.results)
 
 
@@ -198,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="each seed trains every system's encoder and GAN")
     p.add_argument("--gan-seeds", type=seed_arg, nargs="*", help="more GANs per training seed (their mean counts)")
     p.add_argument("--seed-systems", nargs="*", choices=tuple(SYSTEMS), help="the systems given --gan-seeds")
+    p.add_argument("--systems", nargs="*", choices=tuple(SYSTEMS),
+                   help="only these systems: a part of each seed, joined to its rows already written (default: all)")
     p.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     p.set_defaults(run=run_table2)
     p = stages.add_parser("combine", help="Table II from every committed training seed's files (trains nothing)")

@@ -162,6 +162,45 @@ def test_seed_files_round_trip_exactly_and_a_half_finished_seed_never_counts(tmp
         read_seeds(tmp_path, "table2")
 
 
+def test_a_seed_measured_in_parts_joins_its_rows_and_pairs_judged_measures_within_one_judging(tmp_path):
+    """A seed too long for one session (run folders do not outlive it) is measured in parts: ours in one call,
+    the text system in another on another machine, whose judges were trained again. Each part's rows replace
+    those rows and keep the others; FID (a fixed network's) is paired across parts, the in-domain score (a judge
+    this study trains) only between rows of one judging."""
+    first, second = {"score classifier": "weights aaa, CPU 1"}, {"score classifier": "weights bbb, CPU 2"}
+    ours = {"tsl": {"FID": Estimate(126.0, 1.2), "score": Estimate(3.1, 0.15)},
+            "real": {"FID": Estimate(18.0, 0.6)}}
+    record = {"evaluation version": 4, "data": "birds", "machine": "CPU 1", "judges": first,
+              "GANs": {"tsl 1235": {"run": "tsl-1"}}}
+    write_seed(tmp_path, "table2", 1235, ours, record, merge=True)            # the first part: nothing to join
+    text = {"text": {"FID": Estimate(121.0, 1.2), "score": Estimate(2.8, 0.16)}, "real": {"FID": Estimate(19.0, 0.6)}}
+    write_seed(tmp_path, "table2", 1235, text, {**record, "machine": "CPU 2", "judges": second,
+                                                 "GANs": {"text 1235": {"run": "text-1"}}}, merge=True)
+    seed = read_seeds(tmp_path, "table2")[1235]
+    assert seed.measures["tsl"] == ours["tsl"] and seed.measures["text"] == text["text"]
+    assert seed.measures["real"]["FID"] == Estimate(19.0, 0.6)                 # the newer part's real row
+    assert seed.record["GANs"] == {"tsl 1235": {"run": "tsl-1"}, "text 1235": {"run": "text-1"}}
+    assert [(p["rows"], p["machine"]) for p in seed.record["parts"]] == [(["tsl"], "CPU 1"), (["text", "real"], "CPU 2")]
+    assert paired({1235: seed}, "tsl", "text", "FID").values == (pytest.approx(5.0),)
+    assert paired({1235: seed}, "tsl", "text", "score", same_judges=True) is None
+    assert paired({1235: seed}, "tsl", "text", "score").values == (pytest.approx(0.3),)
+    rows = read_seed_claims("ours beats text", {1235: seed}, "tsl", "text", GAN_MEASURES, {})
+    assert [row["measure"] for row in rows] == ["FID"]                         # the score is not read across judgings
+    from s2i_lib.study.measured import parts_said
+    assert parts_said(seed) == ("; measured in 2 parts: tsl on CPU 1 (?), judges: score classifier weights aaa; "
+                                "text, real on CPU 2 (?), judges: score classifier weights bbb")
+    # a seed written whole is one part, one judging: its judged measures pair
+    write_seed(tmp_path, "table2", 1234, {**ours, **text}, record)
+    whole = read_seeds(tmp_path, "table2")[1234]
+    assert paired({1234: whole}, "tsl", "text", "score", same_judges=True).values == (pytest.approx(0.3),)
+    assert parts_said(whole) == "; judges: score classifier weights aaa"
+    assert parts_said(SeedResults(7, whole.measures, {})) == ""                # written before judges were recorded
+    # parts of two evaluation versions are never joined
+    with pytest.raises(ValueError, match=r"seeds/1235 holds rows measured with evaluation version 4, this part 5: "
+                                         r"measure every system of seed 1235 again"):
+        write_seed(tmp_path, "table2", 1235, text, {**record, "evaluation version": 5}, merge=True)
+
+
 def test_seeds_of_an_older_evaluation_are_left_out_and_named(tmp_path, capsys):
     """Numbers of two evaluation protocols are never averaged: with seeds of versions 3 and 4 committed, only the
     version 4 seeds are read, and a line names the others; a record without a version counts as the oldest."""
@@ -230,6 +269,8 @@ def test_the_table2_command_measures_the_seeds_it_is_given_and_writes_the_table(
     monkeypatch.setattr(study, "table2", lambda data, **kw: asked.update(table2=kw) or SimpleNamespace(table=Written()))
     main(["table2", "--profile", "smoke", "--train-seeds", "1235", "1236", "--device", "cpu"])
     assert asked["prepare"] == ("birds", "smoke", None, 0, 2)
-    assert asked["table2"] == {"train_seeds": [1235, 1236], "gan_seeds": (), "seed_systems": (), "seed": 0,
-                               "device": "cpu"}
+    assert asked["table2"] == {"train_seeds": [1235, 1236], "gan_seeds": (), "seed_systems": (), "systems": (),
+                               "seed": 0, "device": "cpu"}
+    main(["table2", "--profile", "smoke", "--train-seeds", "1235", "--systems", "tsl", "--device", "cpu"])
+    assert asked["table2"]["systems"] == ["tsl"]                     # a part of seed 1235
     assert "Table II over training seeds 1234, 1235, 1236: " in capsys.readouterr().out

@@ -19,7 +19,7 @@ def test_gan_seeds_go_to_the_chosen_systems_after_the_training_seed():
 
 
 def test_an_unknown_seed_system_names_the_choices():
-    with pytest.raises(ValueError, match=r"\['tls'\]: not a system; choose from"):
+    with pytest.raises(ValueError, match=r"seed_systems \['tls'\]: not a Table II system; choose from"):
         seeds_per_system(1234, "1", "tls")
 
 
@@ -32,19 +32,29 @@ def test_bad_gan_seeds_are_refused_before_anything_runs(seeds):
     assert run.stderr.splitlines()[0] == f"SEEDS must be non-negative integers separated by spaces, not '{seeds}'"
 
 
-def test_make_checks_the_seed_systems_and_accepts_good_seeds():
-    run = subprocess.run(["make", "check-options", "SEED_SYSTEMS=tsl tls"], cwd=REPO_ROOT, capture_output=True,
+@pytest.mark.parametrize("option", ["SEED_SYSTEMS", "PART"])
+def test_make_checks_the_seed_systems_and_the_part_and_accepts_good_ones(option):
+    run = subprocess.run(["make", "check-options", f"{option}=tsl tls"], cwd=REPO_ROOT, capture_output=True,
                          text=True)
-    assert run.returncode == 2 and "SEED_SYSTEMS must name systems among" in run.stderr and "'tls'" in run.stderr
-    good = subprocess.run(["make", "check-options", "SEEDS=1, 2", "SEED_SYSTEMS=tsl,two_stage"], cwd=REPO_ROOT,
+    assert run.returncode == 2 and "PART must name systems among" in run.stderr and "'tls'" in run.stderr
+    good = subprocess.run(["make", "check-options", "SEEDS=1, 2", f"{option}=tsl,two_stage"], cwd=REPO_ROOT,
                           capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
 
 
 def test_make_knows_the_same_systems_as_the_library():
     makefile = (REPO_ROOT / "Makefile").read_text()
-    listed = makefile.split("SEED_SYSTEMS must name systems among ")[1].split(",")[0].split("'")[0].split()
+    listed = makefile.split("PART must name systems among ")[1].split(",")[0].split("'")[0].split()
     assert set(listed) == set(SYSTEM_LABELS)
+
+
+def test_a_part_of_a_seed_names_its_systems_in_the_tables_order():
+    from s2i_lib.study.table2 import part_systems
+    assert part_systems() == list(SYSTEM_LABELS)
+    assert part_systems("tsl, two_stage") == ["two_stage", "tsl"]
+    assert part_systems(["text"]) == ["text"]
+    with pytest.raises(ValueError, match=r"\['tls'\]: not a Table II system; choose from"):
+        part_systems("tsl tls")
 
 
 @pytest.mark.parametrize("option, choices", [("PROFILE", "PROFILES"), ("DATASET", "DATASETS")])

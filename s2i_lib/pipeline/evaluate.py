@@ -30,8 +30,9 @@ FID / KID at half the sample size; its in-domain score is of the fifth of the te
 trained on; the scorer's ceiling on the spoken attributes is part of every GAN's measures ("attributes real").
 
 The judges (the score's classifier, the attribute scorer, R-precision's caption matcher) are trained once per data
-set with `JUDGE_SEED`, whatever seed trained the judged system: a paired difference over training seeds is then
-read by the same judges, and a further training seed does not train them again (docs/statistics.md).
+set and machine with `JUDGE_SEED`, whatever seed trained the judged system: a further training seed measured where
+their runs are does not train them again, and each seed's record keeps which trainings judged it
+(`judges_trained_by`, docs/statistics.md#2).
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ from ..metrics.semantic import pooled_accuracy, r_precision_hits, spoken_attribu
 from ..metrics.uncertainty import Estimate, bootstrap_error
 from ..models.stackgan import Generator
 from ..models.teachers import ImageTeacher, teacher_features
-from .gan import GANRun, attribute_scorer, derangement, spoken_targets
+from .gan import GANRun, attribute_scorer, attribute_scorer_run, derangement, spoken_targets
 from .runs import Run
 from .systems import System, build_systems, transcribed_captions
 from .teacher import teacher_network, teacher_sizes
@@ -91,6 +92,26 @@ def score_held_out(data: PreparedData) -> torch.Tensor:
     return torch.tensor(held)
 
 
+def score_classifier_run(data: PreparedData, train_seed: int = TRAIN_SEED) -> Run:
+    """The keyed run of the in-domain score's classifier (`score_classifier`)."""
+    sizes = data.profile.eval
+    return Run("score_classifier", "efficientnet-lite0",
+               {"data": data.identity(("images",)), "image_size": sizes.score_size, "epochs": sizes.score_epochs,
+                "train_seed": train_seed}, data.artifacts)
+
+
+def judges_trained_by(data: PreparedData) -> dict[str, str]:
+    """Which training of each judge of `JUDGE_SEED` exists now (`Run.trained_by`): the score's classifier,
+    R-precision's caption matcher (the text system's encoder) and, on the built-in data set, the attribute
+    scorer. A seed's record keeps it, so that rows judged by two trainings of a judge are never paired
+    (docs/statistics.md#2)."""
+    runs = {"score classifier": score_classifier_run(data, JUDGE_SEED),
+            "caption matcher": System.of(data, "text", encoder_seed=JUDGE_SEED).run}
+    if data.builtin:
+        runs["attribute scorer"] = attribute_scorer_run(data, JUDGE_SEED)
+    return {name: run.trained_by() for name, run in runs.items() if run.done}
+
+
 def score_classifier(data: PreparedData, train_seed: int = TRAIN_SEED, device: str = "cpu",
                      progress: bool = True) -> tuple[InDomainClassifier, float]:
     """The in-domain score's classifier (`metrics.inception_score`): ImageNet EfficientNet-Lite0 fine-tuned on
@@ -98,9 +119,7 @@ def score_classifier(data: PreparedData, train_seed: int = TRAIN_SEED, device: s
     images of each class; returns it and its accuracy on the fifth (how far its score can be trusted). Kept in
     a keyed run."""
     sizes = data.profile.eval
-    run = Run("score_classifier", "efficientnet-lite0",
-              {"data": data.identity(("images",)), "image_size": sizes.score_size, "epochs": sizes.score_epochs,
-               "train_seed": train_seed}, data.artifacts)
+    run = score_classifier_run(data, train_seed)
     test = data.records["test"]
     classes = sorted({r.label for r in test})
     labels = torch.tensor([classes.index(r.label) for r in test])

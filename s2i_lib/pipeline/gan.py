@@ -142,13 +142,19 @@ def gan_dataset(data: PreparedData, split: str, embeddings: Tensor, image_sizes:
     return ConditionedImages(base, embeddings)
 
 
+def attribute_scorer_run(data: PreparedData, train_seed: int = TRAIN_SEED) -> Run:
+    """The keyed run of the built-in data set's attribute scorer (`attribute_scorer`)."""
+    sizes = data.profile.eval
+    return Run("scorer", "attributes", {"data": data.identity(("images",)), "image_size": sizes.scorer_size,
+                                        "epochs": sizes.scorer_epochs, "train_seed": train_seed}, data.artifacts)
+
+
 def attribute_scorer(data: PreparedData, train_seed: int = TRAIN_SEED, progress: bool = True) -> AttributeClassifier:
     """The built-in data set's attribute classifier at the profile's evaluation sizes, trained on real
     train-class images once and kept in a keyed run."""
     sizes = data.profile.eval
     values = {k: tuple(v) for k, v in read_manifest(data.root)["attributes"].items()}
-    run = Run("scorer", "attributes", {"data": data.identity(("images",)), "image_size": sizes.scorer_size,
-                                       "epochs": sizes.scorer_epochs, "train_seed": train_seed}, data.artifacts)
+    run = attribute_scorer_run(data, train_seed)
 
     def compute() -> dict:
         train = data.records["train"]

@@ -53,7 +53,7 @@ def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, 
     `SHARE_THAT_MATTERS`)."""
     rows = []
     for m in measures:
-        differences = paired(seeds, a, b, m.name)
+        differences = paired(seeds, a, b, m.name, m.judged)
         if differences is None:
             continue
         ceiling, floor = ranges.get(m.name, (math.nan, math.nan))

@@ -15,12 +15,14 @@ from ..metrics.uncertainty import Estimate, OverSeeds
 @dataclass(frozen=True)
 class Measure:
     """`name` in a measures dict; shown in `column` as "value ± error" with `digits` decimals after multiplying
-    both by `scale` (KID is shown x 1000)."""
+    both by `scale` (KID is shown x 1000); `judged` when a judge trained by this study reads it (its paired
+    differences then need one training of the judges: `report.paired`)."""
     name: str
     lower_is_better: bool
     digits: int
     scale: float = 1.0
     column: str = ""
+    judged: bool = False
 
     @property
     def heading(self) -> str:
@@ -48,9 +50,9 @@ class Measure:
 
 
 GAN_MEASURES = (Measure("FID", True, 2), Measure("KID", True, 2, 1000, "KID x 1000"),
-                Measure("score", False, 2, column="in-domain score (not IS)"),
-                Measure("R-precision", False, 3, column="R-precision (R = 100)"),
-                Measure("attributes matched", False, 3, column="spoken-attribute acc"))
+                Measure("score", False, 2, column="in-domain score (not IS)", judged=True),
+                Measure("R-precision", False, 3, column="R-precision (R = 100)", judged=True),
+                Measure("attributes matched", False, 3, column="spoken-attribute acc", judged=True))
 RETRIEVAL_MEASURES = tuple(Measure(name, False, 3, column=f"encoder {name}")
                            for name in ("class-centre acc", "AP@50", "R@1", "R@5", "R@10"))
 STANDIN_MEASURES = (Measure("WER", True, 3), Measure("cos to clean", False, 3), Measure("R@10", False, 3),

@@ -13,11 +13,11 @@ import numpy as np
 from ..config import TRAIN_SEED
 from ..data.prepare import PreparedData
 from ..metrics.uncertainty import Estimate, OverSeeds
-from ..pipeline.evaluate import JUDGE_SEED
+from ..pipeline.evaluate import JUDGE_SEED, judges_trained_by
 from ..pipeline.measure import SystemResult
 from ..pipeline.runs import VERSIONS
 from ..report import GAN_MEASURES, Measure, SeedResults, Table, machine, read_seeds, versions, write_seed
-from ..report.seeds import Measures
+from ..report.seeds import Measures, seed_parts
 
 CONTROL, REAL = "tsl shuffled", "real"       # the judges' floor (conditions ignored) and ceiling rows
 JUDGE_ACCURACY = Measure("score judge accuracy", False, 3, column="score judge's held-out accuracy")
@@ -116,7 +116,7 @@ def seed_record(data: PreparedData, train_seed: int, results: dict[object, Syste
     precision, training time and record (`Run.trained_by`), and the embeddings run it was fed."""
     return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data), "voiced": data.voiced,
             "train seed": train_seed, "evaluation draws": seed, "evaluation version": VERSIONS["evaluation"],
-            "judges' seed": JUDGE_SEED, "machine": machine(),
+            "judges' seed": JUDGE_SEED, "judges": judges_trained_by(data), "machine": machine(),
             "versions": versions(), "written": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "GANs": {" ".join(map(str, name)) if isinstance(name, tuple) else str(name): {
                 "run": r.gan.folder.name, "precision": r.precision, "train minutes": round(r.train_s / 60, 1),
@@ -125,16 +125,18 @@ def seed_record(data: PreparedData, train_seed: int, results: dict[object, Syste
 
 
 def measure_seeds(data: PreparedData, stem: str, train_seeds: str | Sequence[int], seed: int,
-                  measure_seed: Callable[[int], tuple[dict, dict, Measures]]) -> tuple[dict, dict, dict]:
+                  measure_seed: Callable[[int], tuple[dict, dict, Measures]],
+                  part: bool = False) -> tuple[dict, dict, dict]:
     """The one loop over training seeds: for each of `train_seeds` (default `TRAIN_SEED`), `measure_seed(seed)`
     gives its results (row -> `SystemResult`), real references and rows' measures, written as that seed's files
-    (`report.write_seed`). Returns every complete seed of `stem` in `data.results` (this call's and any measured
-    before), and this call's results and references per seed."""
+    (`report.write_seed`; with `part`, joined to the rows already there). Returns every complete seed of `stem`
+    in `data.results` (this call's and any measured before), and this call's results and references per seed."""
     results, real = {}, {}
     for train_seed in seed_list(train_seeds, "train_seeds") or [TRAIN_SEED]:
         print(f"== training seed {train_seed}", flush=True)
         results[train_seed], real[train_seed], measures = measure_seed(train_seed)
-        write_seed(data.results, stem, train_seed, measures, seed_record(data, train_seed, results[train_seed], seed))
+        write_seed(data.results, stem, train_seed, measures, seed_record(data, train_seed, results[train_seed], seed),
+                   merge=part)
     return read_seeds(data.results, stem), results, real
 
 
@@ -159,8 +161,20 @@ def seed_details(seeds: dict[int, SeedResults]) -> dict[str, str]:
         details[f"seed {s}"] = (f"{r.get('machine', 'machine not recorded')}, {r.get('versions', '')}, written "
                                 f"{r.get('written', '?')}; " + (f"from {r['source']}; " if "source" in r else "") +
                                 "; ".join(f"{name}: {g['train minutes']} min ({g['precision']}; {g['training']})"
-                                          for name, g in r.get("GANs", {}).items()))
+                                          for name, g in r.get("GANs", {}).items()) + parts_said(result))
     return details
+
+
+def parts_said(result: SeedResults) -> str:
+    """A seed's parts (`report.seed_parts`) in words, each with the judges' trainings that measured it (their
+    weights hashes), when the record lists them; "" for a seed measured whole before judges were recorded."""
+    parts = seed_parts(result)
+    if len(parts) == 1 and "judges" not in parts[0]:
+        return ""
+    said = [(f"{', '.join(p['rows'])} on {p.get('machine', '?')} ({p.get('written', '?')}), " if len(parts) > 1
+             else "") + "judges: " + (", ".join(f"{name} {trained.split(',')[0]}" for name, trained in
+                                                p.get("judges", {}).items()) or "not recorded") for p in parts]
+    return f"; measured in {len(parts)} parts: " + "; ".join(said) if len(parts) > 1 else "; " + said[0]
 
 
 def seed_cells(values: dict[str, OverSeeds], measures: Sequence[Measure]) -> dict[str, object]:

@@ -111,23 +111,34 @@ def seeds_per_system(train_seed: int, gan_seeds: str | Sequence[int] = "",
                      seed_systems: str | Sequence[str] = "") -> dict[str, list[int]]:
     """Each Table II system's GAN training seeds: `train_seed`, then `gan_seeds` (e.g. "1 2") for the systems
     in `seed_systems` (every system when empty)."""
-    systems = list(SYSTEM_LABELS)
     extra = [s for s in seed_list(gan_seeds, "gan_seeds") if s != train_seed]
-    chosen = words(seed_systems) or systems
-    if set(chosen) - set(systems):
-        raise ValueError(f"seed_systems {sorted(set(chosen) - set(systems))}: not a system; choose from {systems}")
-    return {s: [train_seed] + (extra if s in chosen else []) for s in systems}
+    chosen = part_systems(seed_systems, "seed_systems")
+    return {s: [train_seed] + (extra if s in chosen else []) for s in SYSTEM_LABELS}
+
+
+def part_systems(systems: str | Sequence[str] = "", name: str = "systems") -> list[str]:
+    """Table II systems named by the option `name` (space- or comma-separated, or a sequence), in the table's
+    order; every one when empty."""
+    named = words(systems)
+    if set(named) - set(SYSTEM_LABELS):
+        raise ValueError(f"{name} {sorted(set(named) - set(SYSTEM_LABELS))}: not a Table II system; choose from "
+                         f"{list(SYSTEM_LABELS)}")
+    return [s for s in SYSTEM_LABELS if s in named] or list(SYSTEM_LABELS)
 
 
 def table2(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED,), gan_seeds: str | Sequence[int] = "",
-           seed_systems: str | Sequence[str] = "", seed: int = 0, device: str = "cpu",
-           progress: bool = True) -> SeededTable:
+           seed_systems: str | Sequence[str] = "", systems: str | Sequence[str] = "", seed: int = 0,
+           device: str = "cpu", progress: bool = True) -> SeededTable:
     """Table II: for each of `train_seeds`, every system's encoder and GAN (and, for `seed_systems`, a GAN per
     `gan_seeds`) trained with it or reused, evaluated (draws seeded by `seed`) and written as that seed's files;
-    then the table combined over every complete seed in `data.results` (this call's and any measured before)."""
+    then the table combined over every complete seed in `data.results` (this call's and any measured before).
+    With `systems` (some of `SYSTEM_LABELS`), only theirs: a part of each seed, joined to the rows its other
+    parts wrote (a seed measured over several sessions or machines; docs/statistics.md#2)."""
+    chosen = part_systems(systems)
+
     def measure_seed(train_seed: int) -> tuple[dict, dict, dict]:
-        build_systems(data, train_seed, device=device, progress=progress)
-        seeds = seeds_per_system(train_seed, gan_seeds, seed_systems)
+        build_systems(data, train_seed, tuple(chosen), device=device, progress=progress)
+        seeds = {s: gs for s, gs in seeds_per_system(train_seed, gan_seeds, seed_systems).items() if s in chosen}
         measured = measure_all(data, {(s, g): {"system": s, "gan_seed": g, "encoder_seed": train_seed}
                                       for s, gs in seeds.items() for g in gs}, seed=seed, device=device,
                                progress=progress)
@@ -135,7 +146,8 @@ def table2(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED
         real = real_reference(data, gan.config.image_sizes[-1], seed=seed, device=device, progress=False)
         measures = {s: mean_over_seeds([measured[s, g].measures for g in gs]) for s, gs in seeds.items()}
         return measured, real, gan_rows(measures, real)
-    found, results, real = measure_seeds(data, STEM, train_seeds, seed, measure_seed)
+    found, results, real = measure_seeds(data, STEM, train_seeds, seed, measure_seed,
+                                         part=len(chosen) < len(SYSTEM_LABELS))
     return SeededTable(combined_table(data.dataset, data.profile.name, found), found, results, real)
 
 
