@@ -38,11 +38,15 @@ def seed_folder(results: Path, seed: int) -> Path:
     return Path(results) / SEEDS / str(seed)
 
 
+def part(rows: list[str], record: dict) -> dict:
+    """One call's entry in a record's "parts": the rows it measured and what `record` says of that call."""
+    return {"rows": rows, **{k: record[k] for k in PART_KEYS if k in record}}
+
+
 def seed_parts(result: SeedResults) -> list[dict]:
     """The calls that measured a seed (record "parts": each one's rows, machine, versions, time and judges); a
     seed written whole, or before parts were recorded, is one part holding every row."""
-    record = result.record
-    return record.get("parts") or [{"rows": list(result.measures), **{k: record[k] for k in PART_KEYS if k in record}}]
+    return result.record.get("parts") or [part(list(result.measures), result.record)]
 
 
 def judges_of(result: SeedResults, row: str) -> dict | None:
@@ -61,7 +65,7 @@ def merged(old: SeedResults, measures: Measures, record: dict, folder: Path) -> 
                              f"first) rather than join them")
     rows = list(measures)
     kept = [{**p, "rows": [r for r in p["rows"] if r not in rows]} for p in seed_parts(old)]
-    parts = [p for p in kept if p["rows"]] + [{"rows": rows, **{k: record[k] for k in PART_KEYS if k in record}}]
+    parts = [p for p in kept if p["rows"]] + [part(rows, record)]
     return ({**{r: m for r, m in old.measures.items() if r not in rows}, **measures},
             {**record, "GANs": {**old.record.get("GANs", {}), **record.get("GANs", {})}, "parts": parts})
 
