@@ -18,10 +18,10 @@ import dataclasses
 from pathlib import Path
 
 import torch
-from seed_agreement import agreement
+from seed_agreement import agreement, write_report
 
 from s2i_lib.config import Profile
-from s2i_lib.data import markdown_table, prepare, write_csv
+from s2i_lib.data import markdown_table, prepare
 from s2i_lib.pipeline.measure import measure_system
 from s2i_lib.report import machine, versions
 from s2i_lib.train.gan import GANTrainConfig, Precision
@@ -62,10 +62,7 @@ def main() -> None:
             f"--seed {args.seed} --train-seed {args.train_seed} --system {args.system} --out {args.out}`", *said,
             "- first: the profile's precision; second: the other; each ± is the evaluation error only, and each GAN "
             "was trained once, so a difference also holds the GAN's own training noise", "", markdown_table(rows)]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(rows, args.out.with_suffix(".csv"))
-    args.out.with_suffix(".md").write_text("\n".join(text) + "\n")
-    print("\n".join(text))
+    write_report(rows, text, args.out)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,14 @@ def described(folder: Path) -> str:
             f"{record.get('machine', 'machine not recorded')}")
 
 
+def write_report(rows: list[dict], text: list[str], out: Path) -> None:
+    """The comparison as `<out>.csv` (its rows) and `<out>.md` (`text`), and printed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, out.with_suffix(".csv"))
+    out.with_suffix(".md").write_text("\n".join(text) + "\n")
+    print("\n".join(text))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("first", type=Path)
@@ -66,10 +74,7 @@ def main() -> None:
             f"- second: {described(args.second)}",
             f"- {agree} of {len(judged)} (row, measure) pairs within 2 combined errors; each ± is its file's "
             "evaluation error (see its table for what it is)", "", markdown_table(rows)]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(rows, args.out.with_suffix(".csv"))
-    args.out.with_suffix(".md").write_text("\n".join(text) + "\n")
-    print("\n".join(text))
+    write_report(rows, text, args.out)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,12 @@ def test_a_folder_without_measures_is_named(tmp_path):
     assert SCRIPT["measures"](tmp_path)[("tsl", "FID")][0] == 1.5
     with pytest.raises(SystemExit, match=f"{tmp_path / 'absent'}/table2_measures.csv is missing"):
         SCRIPT["measures"](tmp_path / "absent")
+
+
+def test_the_report_is_a_csv_of_its_rows_and_a_markdown_of_its_text(tmp_path, capsys):
+    from s2i_lib.data import read_csv
+    rows = [{"measure": "FID", "difference": "+1"}]
+    SCRIPT["write_report"](rows, ["# title", "", "| a |"], tmp_path / "sub" / "out")
+    assert read_csv(tmp_path / "sub" / "out.csv") == rows
+    assert (tmp_path / "sub" / "out.md").read_text() == "# title\n\n| a |\n"
+    assert "# title" in capsys.readouterr().out
