@@ -45,17 +45,14 @@ def main() -> None:
     args = p.parse_args()
     data = prepare(args.dataset, args.profile, None, seed=args.seed)
     other = dataclasses.replace(data, profile=other_precision(data.profile))
-    results = {}
+    measured, said = [], []
     for label, d in (("profile's", data), ("other", other)):
         r = measure_system(d, args.system, gan_seed=args.train_seed, encoder_seed=args.train_seed, seed=args.seed)
-        results[label] = r
-        print(f"{label}: {r.precision}, GAN run {r.gan.folder.name}, trained {r.train_s / 60:.1f} min", flush=True)
-    first, second = ({(args.system, name): (e.value, e.error) for name, e in r.measures.items()}
-                     for r in results.values())
-    rows = [{"measure": row.pop("measure"), **{k: v for k, v in row.items() if k != "row"}}
-            for row in agreement(first, second)]
-    said = [f"- {label}: {r.precision}, GAN run `{r.gan.folder.name}`, trained {r.train_s / 60:.1f} min "
-            f"({r.gan.run.trained_by()})" for label, r in results.items()]
+        measured.append({(args.system, name): (e.value, e.error) for name, e in r.measures.items()})
+        said.append(f"- {label}: {r.precision}, GAN run `{r.gan.folder.name}`, trained {r.train_s / 60:.1f} min "
+                    f"({r.gan.run.trained_by()})")
+        print(said[-1], flush=True)
+    rows = [{k: v for k, v in row.items() if k != "row"} for row in agreement(*measured)]
     text = [f"# One GAN in two precisions: {args.dataset} `{args.profile}`, {args.system}, training seed "
             f"{args.train_seed}", "", f"- machine: {machine()}; {versions()}",
             f"- command: `python benchmarks/gan_precision.py --dataset {args.dataset} --profile {args.profile} "

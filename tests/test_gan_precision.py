@@ -1,4 +1,4 @@
-"""benchmarks/gan_precision.py: the other precision of a profile's GAN, and that it is another run."""
+"""benchmarks/gan_precision.py: the other precision of a profile's GAN, the rest of the profile kept."""
 from __future__ import annotations
 
 import runpy
