@@ -11,6 +11,7 @@
 #   make combine-table2        (Table II from the committed seeds alone: trains nothing)
 #   make seeds-table2 TRAIN_SEEDS="1235 1236"   (those seeds' chains of Table II headless, then the table combined)
 #          PART="tsl" (only these systems' chains: a part of each seed, joined to the rows its other parts wrote)
+#   make seeds-table4 TRAIN_SEEDS="1235 1236"   (likewise Table IV; seeds-table5: Table V; no figures, no sweep)
 # Every run is keyed by these and the stages' settings (s2i_lib/stages/runs.py): `make runs` lists them.
 
 DATASET ?= birds
@@ -34,7 +35,7 @@ PAPERMILL = S2I_PROGRESS=log $(PY) -m papermill --log-output --cwd notebooks -p 
             -p data_root "$(ABS_DATA_ROOT)" -p seed $(SEED) -p train_seed $(TRAIN_SEED)
 CLI_ARGS = --dataset $(DATASET) --profile $(PROFILE) --seed $(SEED) $(if $(DATA_ROOT),--data-root "$(ABS_DATA_ROOT)")
 
-.PHONY: setup check-options data runs combine-table2 seeds-table2 reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
+.PHONY: setup check-options data runs combine-table2 seeds-table2 seeds-table4 seeds-table5 reproduce-table2 reproduce-table3 reproduce-table4 reproduce-table5 figures reproduce translate your-voice test unit nbval lab clean-artifacts
 
 setup: $(STAMP)
 
@@ -89,6 +90,11 @@ combine-table2: setup check-options
 seeds-table2: setup check-options
 	$(PY) -m s2i_lib table2 $(CLI_ARGS) --train-seeds $(TRAIN_SEEDS) $(if $(SEEDS),--gan-seeds $(SEEDS)) \
 	    $(if $(SEED_SYSTEMS),--seed-systems $(SEED_SYSTEMS)) $(if $(PART),--systems $(PART))
+
+# The same for Tables IV and V: each seed's variants (or branch counts) trained or reused, measured, written to
+# seeds/<seed>/, then the table combined; the notebooks' encoder-level cells and figures are not run.
+seeds-table4 seeds-table5: setup check-options
+	$(PY) -m s2i_lib $(@:seeds-%=%) $(CLI_ARGS) --train-seeds $(TRAIN_SEEDS)
 
 # Table III: on Places audio captions (DATASET=places DATA_ROOT=...) the paper's experiment (04_table3_places); on
 # the built-in data set the offline stand-in (04_table3_standin: held-out voices in noise and reverberation, not

@@ -9,6 +9,10 @@
                                                                            seeds trained, measured and written as
                                                                            seed files, then combined (notebook 03
                                                                            without its notebook)
+    python -m s2i_lib table4   --dataset birds --profile default --train-seeds 1235 1236
+                                                                           Table IV (table5: Table V) likewise:
+                                                                           notebook 05's (06's) table without its
+                                                                           encoder-level cells and figure
     python -m s2i_lib combine  --dataset birds --profile default           Table II from the committed seeds
     python -m s2i_lib translate my_recording.wav                           your speech through the trained TSL
                                                                            encoder and its GAN (after
@@ -49,6 +53,12 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
 
 def add_train_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-seed", type=seed_arg, default=TRAIN_SEED, help="the training seed")
+    parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+
+
+def add_seed_args(parser: argparse.ArgumentParser, seeds_help: str) -> None:
+    """A table's training seeds and device (table2, table4, table5)."""
+    parser.add_argument("--train-seeds", type=seed_arg, nargs="+", default=[TRAIN_SEED], help=seeds_help)
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
 
 
@@ -122,19 +132,30 @@ def run_table2(args) -> None:
     measured = table2(data, train_seeds=args.train_seeds, gan_seeds=args.gan_seeds or (),
                       seed_systems=args.seed_systems or (), systems=args.systems or (), seed=args.seed,
                       device=default_device(args.device))
-    write_table2(measured.table, data.results)
+    write_seeded(measured.table, data.results)
+
+
+def run_ablation(args) -> None:
+    """Table IV or V (the stage's name: `study.table4`, `study.table5`) over `--train-seeds`, then combined."""
+    from . import study
+    from .data.prepare import prepare
+    data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
+    measured = getattr(study, args.stage)(data, train_seeds=args.train_seeds, seed=args.seed,
+                                          device=default_device(args.device))
+    write_seeded(measured.table, data.results)
 
 
 def run_combine(args) -> None:
     from .config import results_dir
     from .study import combine_table2
-    write_table2(combine_table2(args.dataset, args.profile), results_dir(args.dataset, args.profile))
+    write_seeded(combine_table2(args.dataset, args.profile), results_dir(args.dataset, args.profile))
 
 
-def write_table2(table, results) -> None:
+def write_seeded(table, results) -> None:
+    """Write a table combined over training seeds and say which seeds and files."""
     from .config import shown
     paths = table.write(results)
-    print(f"Table II over training seeds {table.details['training seeds']}: {', '.join(shown(p) for p in paths)}")
+    print(f"{table.stem} over training seeds {table.details['training seeds']}: {', '.join(shown(p) for p in paths)}")
 
 
 def run_translate(args) -> None:
@@ -195,14 +216,18 @@ def main(argv: list[str] | None = None) -> None:
     p = stages.add_parser("table2", help="Table II's chains of some training seeds trained (or reused), measured and "
                                          "written as seed files, then every seed combined")
     add_data_args(p)
-    p.add_argument("--train-seeds", type=seed_arg, nargs="+", default=[TRAIN_SEED],
-                   help="each seed trains every system's encoder and GAN")
+    add_seed_args(p, "each seed trains every system's encoder and GAN")
     p.add_argument("--gan-seeds", type=seed_arg, nargs="*", help="more GANs per training seed (their mean counts)")
     p.add_argument("--seed-systems", nargs="*", choices=tuple(SYSTEMS), help="the systems given --gan-seeds")
     p.add_argument("--systems", nargs="*", choices=tuple(SYSTEMS),
                    help="only these systems: a part of each seed, joined to its rows already written (default: all)")
-    p.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     p.set_defaults(run=run_table2)
+    for stage, what in (("table4", "Table IV's loss variants"), ("table5", "Table V's branch counts")):
+        p = stages.add_parser(stage, help=f"{what} for some training seeds trained (or reused), measured and written "
+                                          "as seed files, then every seed combined")
+        add_data_args(p)
+        add_seed_args(p, "each seed trains what its rows need (encoders, GANs)")
+        p.set_defaults(run=run_ablation)
     p = stages.add_parser("combine", help="Table II from every committed training seed's files (trains nothing)")
     p.add_argument("--dataset", default="birds", choices=BUILTIN_DATASETS + REAL_DATASETS)
     p.add_argument("--profile", default="default", choices=sorted(PROFILES))

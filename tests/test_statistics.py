@@ -249,9 +249,10 @@ def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     assert "(provisional: 2 seeds)" in written[0].read_text()
 
 
-def test_the_table2_command_measures_the_seeds_it_is_given_and_writes_the_table(tmp_path, monkeypatch, capsys):
+def test_the_table_commands_measure_the_seeds_they_are_given_and_write_the_table(tmp_path, monkeypatch, capsys):
     """`python -m s2i_lib table2 --train-seeds 1235 1236` (notebook 03 without its notebook, for seeds run in the
-    background or on other machines) passes its seeds to `study.table2` and writes the combined table."""
+    background or on other machines) passes its seeds to `study.table2` and writes the combined table; `table4` and
+    `table5` pass theirs to `study.table4` and `study.table5`."""
     import importlib
     from types import SimpleNamespace
 
@@ -260,7 +261,7 @@ def test_the_table2_command_measures_the_seeds_it_is_given_and_writes_the_table(
     asked = {}
 
     class Written:
-        details = {"training seeds": "1234, 1235, 1236"}
+        stem, details = "table2", {"training seeds": "1234, 1235, 1236"}
 
         def write(self, folder):
             return [folder / "table2.md"]
@@ -273,4 +274,10 @@ def test_the_table2_command_measures_the_seeds_it_is_given_and_writes_the_table(
                                "seed": 0, "device": "cpu"}
     main(["table2", "--profile", "smoke", "--train-seeds", "1235", "--systems", "tsl", "--device", "cpu"])
     assert asked["table2"]["systems"] == ["tsl"]                     # a part of seed 1235
-    assert "Table II over training seeds 1234, 1235, 1236: " in capsys.readouterr().out
+    assert "table2 over training seeds 1234, 1235, 1236: " in capsys.readouterr().out
+    for stage in ("table4", "table5"):
+        monkeypatch.setattr(study, stage, lambda data, stage=stage, **kw: asked.update({stage: kw})
+                            or SimpleNamespace(table=Written()))
+        main([stage, "--profile", "smoke", "--train-seeds", "1235", "1236", "--device", "cpu"])
+        assert asked[stage] == {"train_seeds": [1235, 1236], "seed": 0, "device": "cpu"}
+    assert asked["prepare"] == ("birds", "smoke", None, 0, 2)
