@@ -9,11 +9,11 @@ comparing in the same run, on the same modules, batch and seed:
   computes bf16 natively (AMX or AVX-512-BF16): on an AVX2-only CPU oneDNN emulates it and this path is far slower.
 - compiled (with `--compile`): the path train_gan would take here (optimised on CUDA or a CPU with native bf16,
   else eager fp32) with G and each D through `torch.compile` (inductor, default mode), which the library does not
-  use. Its first step compiles (and recompiles when D's gradients are switched
-  off for G's update): `first_step_s` gives it, and its time is the best of the steps after it.
+  use. Its first step compiles (and recompiles when D's gradients are switched off for G's update):
+  `first_step_s` gives it, and its time is the best of the steps after it.
 
-The time of a path is the best of `--iterations` steps (CUDA and compiled: after one untimed warm-up step). The first step of
-each path starts from the same weights with the same noise; its D and G losses must be "within noise": the
+The time of a path is the best of `--iterations` steps (CUDA and compiled: after one untimed warm-up step). The
+first step of each path starts from the same weights with the same noise; its D and G losses must be "within noise": the
 larger of their differences from the eager losses below the smaller change of the eager losses under another
 noise seed. Prints a markdown table and writes results/gan_step_benchmark.csv, replacing the rows of this machine
 (the `cpu` column: model, vector extensions, cores; and a host speed probe within 15%) and keeping the others'.
@@ -121,7 +121,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--profiles", nargs="+", default=["default", "paper"], choices=sorted(EMBEDDING_DIM))
     p.add_argument("--devices", nargs="+", default=["cpu", "cuda"], choices=["cpu", "cuda"])
-    p.add_argument("--compile", action="store_true", help="also time the optimised path through torch.compile")
+    p.add_argument("--compile", action="store_true", help="also time train_gan's path here through torch.compile")
     p.add_argument("--out", type=Path, default=RESULTS)
     args = p.parse_args()
     if args.threads:

@@ -53,12 +53,16 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
 
 def add_train_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-seed", type=seed_arg, default=TRAIN_SEED, help="the training seed")
-    parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    add_device_arg(parser)
 
 
 def add_seed_args(parser: argparse.ArgumentParser, seeds_help: str) -> None:
     """A table's training seeds and device (table2, table4, table5)."""
     parser.add_argument("--train-seeds", type=seed_arg, nargs="+", default=[TRAIN_SEED], help=seeds_help)
+    add_device_arg(parser)
+
+
+def add_device_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
 
 
@@ -241,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--images", type=int, default=8, help="images from different noise")
     p.add_argument("--noise-seed", type=int, default=0)
     p.add_argument("--out", default=None, help="default: results/<dataset>/<profile>/translations/")
-    p.add_argument("--device", default=None)
+    add_device_arg(p)
     p.set_defaults(run=run_translate)
     args = parser.parse_args(argv)
     try:
