@@ -102,7 +102,8 @@ def table5(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED
                + speech_caption(data.voiced))
     details = {**seed_details(found), "readings": BEATS_READING,
                "networks": "Table II's TSL speech encoder of each seed; GANs of " + ", ".join(
-                   " / ".join(map(str, scale_sizes(data, b))) + " px" for b in SCALES) + f" from {data.profile.gan}"}
+                   " / ".join(map(str, scale_sizes(data, b))) + " px" for b in SCALES)
+                           + f", each the profile's {data.profile.gan} with its branches and base size replaced"}
     table = Table(STEM, f"Table V: {caption}", table5_rows(data, combine(found)), table5_claims(found), details)
     return SeededTable(table, found, results, real)
 
