@@ -100,10 +100,10 @@ def table5(data: PreparedData, *, train_seeds: str | Sequence[int] = (TRAIN_SEED
     caption = (f"{data.dataset} `{data.profile.name}`" + (" (built in: not the paper's data)" if data.builtin else "")
                + f", base {base} px; paper columns cited from {paper_dataset(data.dataset, 'V')}"
                + speech_caption(data.voiced))
+    sizes = ", ".join(" / ".join(map(str, scale_sizes(data, b))) + " px" for b in SCALES)
     details = {**seed_details(found), "readings": BEATS_READING,
-               "networks": "Table II's TSL speech encoder of each seed; GANs of " + ", ".join(
-                   " / ".join(map(str, scale_sizes(data, b))) + " px" for b in SCALES)
-                           + f", each the profile's {data.profile.gan} with its branches and base size replaced"}
+               "networks": f"Table II's TSL speech encoder of each seed; GANs of {sizes}, each the profile's "
+                           f"{data.profile.gan} with its branches and base size replaced"}
     table = Table(STEM, f"Table V: {caption}", table5_rows(data, combine(found)), table5_claims(found), details)
     return SeededTable(table, found, results, real)
 
