@@ -22,7 +22,7 @@ from s2i_lib.report.cited import TABLE4 as PAPER_TABLE4, TABLE5 as PAPER_TABLE5
 from s2i_lib.pipeline.ablation import LOSS_VARIANTS, sweep_configs
 from s2i_lib.report import SeedResults, combine
 from s2i_lib.study.table4 import table4_claims, table4_rows
-from s2i_lib.study.table5 import real_row, scale_sizes, table5_claims, table5_rows
+from s2i_lib.study.table5 import floor_row, real_row, scale_sizes, table5_claims, table5_rows
 from test_gan_stage import ColourGenerator, ColourReader
 
 
@@ -96,14 +96,26 @@ def test_table5_scales_from_the_base_and_reads_higher_is_better():
     assert config.image_sizes == scale_sizes(data, 3)
     assert gan_configs(data, 1280)[0] == gan_configs(data, 1280, base_size=0)[0]   # Table II's GAN unchanged
     seeds = one_seed({"1": measures(80, 0.2), "2": measures(60, 0.2), "3": measures(61, 0.25),
-                      real_row(1): {"FID": Estimate(10, 1), "score": Estimate(5.0, 0.3)}})
-    rows = {(r["compared"], r["measure"]): r["reading"].split(" (")[0] for r in table5_claims(seeds)}
+                      real_row(1): {"FID": Estimate(10, 1), "score": Estimate(5.0, 0.3)},
+                      floor_row(1): {"FID": Estimate(81, 1)},
+                      real_row(2): {"FID": Estimate(12, 1)}, floor_row(2): {"FID": Estimate(62, 1)}})
+    claims = {(r["compared"], r["measure"]): r for r in table5_claims(seeds)}
+    rows = {key: r["reading"].split(" (")[0] for key, r in claims.items()}
     assert rows["2 vs 1 branches", "FID"] == "held" and rows["3 vs 2 branches", "FID"] == "within noise"
     assert rows["3 vs 2 branches", "spoken-attribute acc"] == "held"
+    # 2 vs 1: side 1 spans 81 - 10 = 71, side 2 spans 62 - 12 = 50: the narrower, side 2's, judges the pair
+    two_one = claims["2 vs 1 branches", "FID"]
+    assert two_one["judge's range (ceiling -> floor)"] == "12.00 -> 62.00"
+    assert two_one["difference / range"] == "-0.40"          # (60 - 80) / 50
+    assert claims["3 vs 2 branches", "FID"]["judge's range (ceiling -> floor)"] == ""     # side 3 has no range
     table = table5_rows(data, combine(seeds))
-    assert [r["paper row (cited)"] for r in table] == ["64 x 64", "128 x 128", "256 x 256"]
-    assert table[0]["real half vs half FID"] == "10.00 [eval ± 1.00]" and table[1]["real half vs half FID"] == ""
-    assert table[0]["real score at this side (judge's held-out fifth)"] == "5.00 [eval ± 0.30]"
+    assert [(r["branches / discriminators"], r["row"].split(" (")[0]) for r in table] == [
+        (1, "ours"), (1, "ours, shuffled conditions"), (1, "real test images"),
+        (2, "ours"), (2, "ours, shuffled conditions"), (2, "real test images"), (3, "ours")]
+    assert [r.get("paper row (cited)") for r in table if r["row"] == "ours"] == ["64 x 64", "128 x 128", "256 x 256"]
+    assert table[1]["paper row (cited)"] == table[2]["paper FID (cited)"] == ""      # cited beside ours only
+    assert table[2]["FID"] == "10.00 [eval ± 1.00]" and table[2]["in-domain score (not IS)"] == "5.00 [eval ± 0.30]"
+    assert table[1]["FID"] == "81.00 [eval ± 1.00]" and table[1]["in-domain score (not IS)"] == ""
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))

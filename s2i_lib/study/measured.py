@@ -104,11 +104,12 @@ def gan_rows(measures: dict[str, dict[str, Estimate]], real: dict[str, Estimate]
     return rows
 
 
-def judge_ranges(combined: dict[str, dict[str, OverSeeds]]) -> dict[str, tuple[float, float]]:
-    """Each measure's judge range over seeds: (ceiling: the `REAL` row's mean, floor: the `CONTROL` row's mean),
-    for the measures both rows have."""
-    ceiling, floor = combined.get(REAL, {}), combined.get(CONTROL, {})
-    return {n: (ceiling[n].mean, floor[n].mean) for n in ceiling if n in floor}
+def judge_ranges(combined: dict[str, dict[str, OverSeeds]], ceiling: str = REAL,
+                 floor: str = CONTROL) -> dict[str, tuple[float, float]]:
+    """Each measure's judge range over seeds: (ceiling: the mean of row `ceiling`, floor: the mean of row
+    `floor`), for the measures both rows have."""
+    top, bottom = combined.get(ceiling, {}), combined.get(floor, {})
+    return {n: (top[n].mean, bottom[n].mean) for n in top if n in bottom}
 
 
 def seed_record(data: PreparedData, train_seed: int, results: dict[object, SystemResult], seed: int) -> dict:
