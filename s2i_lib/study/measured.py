@@ -20,6 +20,8 @@ from ..report import GAN_MEASURES, Measure, SeedResults, Table, machine, read_se
 from ..report.seeds import Measures, seed_parts
 
 CONTROL, REAL = "tsl shuffled", "real"       # the judges' floor (conditions ignored) and ceiling rows
+FLOOR_LABEL = "ours, shuffled conditions (floor)"
+CEILING_LABEL = "real test images (ceiling; FID, KID: half vs half; score: the judge's held-out fifth)"
 JUDGE_ACCURACY = Measure("score judge accuracy", False, 3, column="score judge's held-out accuracy")
 
 

@@ -26,8 +26,8 @@ from ..pipeline.systems import SYSTEMS, build_systems
 from ..plots import generated_grid
 from ..report import GAN_MEASURES, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims, read_seeds
 from ..report.claims import SHARE_THAT_MATTERS
-from .measured import (CONTROL, JUDGE_ACCURACY, REAL, SeededTable, gan_rows, judge_ranges, measure_seeds,
-                       seed_cells, seed_details, seed_list, shown_images, speech_caption, words)
+from .measured import (CEILING_LABEL, CONTROL, JUDGE_ACCURACY, REAL, SeededTable, gan_rows, judge_ranges,
+                       measure_seeds, seed_cells, seed_details, seed_list, shown_images, speech_caption, words)
 
 SYSTEM_LABELS = {
     "two_stage": "two-stage (pocketsphinx, then a text encoder and its GAN)",
@@ -36,7 +36,7 @@ SYSTEM_LABELS = {
     "text": "text-to-image (ground-truth captions; StackGAN-v2's stand-in)",
 }
 ROW_LABELS = {**SYSTEM_LABELS, CONTROL: "ours, shuffled conditions (floor: a generator that ignores its condition)",
-              REAL: "real test images (ceiling; FID, KID: half vs half; score: the judge's held-out fifth)"}
+              REAL: CEILING_LABEL}
 TABLE2_MEASURES = GAN_MEASURES + (JUDGE_ACCURACY,)
 STEM = "table2"
 # "Comparable" is read as equivalence within this share of each measure's judge range (real images to ours with

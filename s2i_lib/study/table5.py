@@ -25,8 +25,8 @@ from ..pipeline.measure import measure_all
 from ..pipeline.systems import build_systems
 from ..plots import image_table
 from ..report import GAN_MEASURES, SeedResults, Table, cited, combine, paper_dataset, read_seed_claims
-from .measured import (BEATS_READING, CONTROL, REAL, SeededTable, gan_rows, judge_ranges, measure_seeds,
-                       seed_cells, seed_details, shown_images, speech_caption)
+from .measured import (BEATS_READING, CEILING_LABEL, CONTROL, FLOOR_LABEL, REAL, SeededTable, gan_rows,
+                       judge_ranges, measure_seeds, seed_cells, seed_details, shown_images, speech_caption)
 
 SCALES = (1, 2, 3)        # branches (and discriminators) of Table V's rows
 
@@ -49,8 +49,7 @@ def cited_row(dataset: str, branches: int) -> dict[str, str]:
 
 
 STEM = "table5"
-ROW_LABELS = {"": "ours", CONTROL: "ours, shuffled conditions (floor)",
-              REAL: "real test images (ceiling; FID, KID: half vs half; score: the judge's held-out fifth)"}
+ROW_LABELS = {"": "ours", CONTROL: FLOOR_LABEL, REAL: CEILING_LABEL}
 
 
 def real_row(branches: int) -> str:
