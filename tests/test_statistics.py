@@ -234,9 +234,11 @@ def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     for seed, shift in ((1234, 0.0), (1235, 3.0)):
         measures = {"tsl": system(129 + shift), "two_stage": system(128 + shift), "classifier": system(158 + shift),
                     "text": system(115 + shift)}
+        fed = {"embeddings": "tsl-e", "embeddings training": "weights 40f39958c316, CPU, torch t, today"}
         write_seed(folder, "table2", seed, gan_rows(measures, real),
                    {"machine": f"CPU {seed}", "written": "today", "data": "birds, profile default",
-                    "GANs": {"tsl GAN seed 1": {"train minutes": 36.0, "precision": "float32", "training": "x"}}})
+                    "GANs": {"tsl GAN seed 1": {"train minutes": 36.0, "precision": "float32", "training": "x",
+                                                **(fed if seed == 1235 else {"embeddings": "tsl-e"})}}})
     table = combine_table2("birds", "default")
     ours = next(r for r in table.rows if r["system"].startswith("ours: "))
     assert ours["training seeds"] == 2 and ours["FID"] == "130.50 ± 1.50 [eval ± 0.71]"   # std 2.12 / sqrt 2
@@ -244,6 +246,9 @@ def test_table2_is_combined_from_committed_seeds_alone(tmp_path, monkeypatch):
     assert readings[("teacher-student beats classifier-based", "FID")] == "held (provisional: 2 seeds)"
     assert all("provisional: 2 seeds" in c["reading"] for c in table.claims)
     assert "CPU 1234" in table.details["seed 1234"] and "CPU 1235" in table.details["seed 1235"]
+    # which encoder training fed a GAN: the embeddings' hash where the record has it (two trainings of one key)
+    assert "tsl GAN seed 1: 36.0 min (float32; x; fed tsl-e, weights 40f39958c316)" in table.details["seed 1235"]
+    assert "tsl GAN seed 1: 36.0 min (float32; x)" in table.details["seed 1234"]
     assert table.details["training seeds"] == "1234, 1235"
     written = table.write(folder)
     assert "(provisional: 2 seeds)" in written[0].read_text()

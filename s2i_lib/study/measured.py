@@ -116,14 +116,16 @@ def judge_ranges(combined: dict[str, dict[str, OverSeeds]], ceiling: str = REAL,
 
 def seed_record(data: PreparedData, train_seed: int, results: dict[object, SystemResult], seed: int) -> dict:
     """What one training seed's measures came from: the request, the machine and versions, each GAN run's
-    precision, training time and record (`Run.trained_by`), and the embeddings run it was fed."""
+    precision, training time and record (`Run.trained_by`), and the embeddings run it was fed with that run's
+    record (its hash tells two trainings of one encoder key apart)."""
     return {"dataset": data.dataset, "profile": data.profile.name, "data": data_details(data), "voiced": data.voiced,
             "train seed": train_seed, "evaluation draws": seed, "evaluation version": VERSIONS["evaluation"],
             "judges' seed": JUDGE_SEED, "judges": judges_trained_by(data), "machine": machine(),
             "versions": versions(), "written": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "GANs": {" ".join(map(str, name)) if isinstance(name, tuple) else str(name): {
                 "run": r.gan.folder.name, "precision": r.precision, "train minutes": round(r.train_s / 60, 1),
-                "training": r.gan.run.trained_by(), "embeddings": r.gan.system.run.folder.name}
+                "training": r.gan.run.trained_by(), "embeddings": r.gan.system.run.folder.name,
+                "embeddings training": r.gan.system.run.trained_by()}
                 for name, r in results.items()}}
 
 
@@ -163,9 +165,17 @@ def seed_details(seeds: dict[int, SeedResults]) -> dict[str, str]:
         r = result.record
         details[f"seed {s}"] = (f"{r.get('machine', 'machine not recorded')}, {r.get('versions', '')}, written "
                                 f"{r.get('written', '?')}; " + (f"from {r['source']}; " if "source" in r else "") +
-                                "; ".join(f"{name}: {g['train minutes']} min ({g['precision']}; {g['training']})"
-                                          for name, g in r.get("GANs", {}).items()) + parts_said(result))
+                                "; ".join(gan_said(name, g) for name, g in r.get("GANs", {}).items()) +
+                                parts_said(result))
     return details
+
+
+def gan_said(name: str, gan: dict) -> str:
+    """One GAN of a seed's record in words: its minutes, precision and training, and the embeddings it was fed
+    with their hash where the record has it (seeds written before it was recorded say only the run)."""
+    fed = gan.get("embeddings training", "").split(",")[0]
+    return (f"{name}: {gan['train minutes']} min ({gan['precision']}; {gan['training']}"
+            + (f"; fed {gan['embeddings']}, {fed}" if fed else "") + ")")
 
 
 def parts_said(result: SeedResults) -> str:
