@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from ..metrics.uncertainty import UNDETERMINED, Estimate, read_beats, read_claim, read_equivalence
+from ..metrics.uncertainty import UNDETERMINED, Estimate, OverSeeds, read_beats, read_claim, read_equivalence
 from .measures import Measure
 from .seeds import SeedResults, paired
 
@@ -67,9 +67,7 @@ def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, 
             margin, reading = "none: no judge range", UNDETERMINED
         low, high = differences.interval(0.95)
         resolution = (high - low) / 2 / span if span > 0 else math.nan
-        marks = []
-        if differences.provisional:
-            marks.append(f"provisional: {differences.n} seed{'s' * (differences.n > 1)}")
+        marks = [provisional_mark(differences)] if differences.provisional else []
         if resolution > SHARE_THAT_MATTERS:
             marks.append(COARSE)
         reading += f" ({'; '.join(marks)})" if marks else ""
@@ -81,3 +79,8 @@ def read_seed_claims(claim: str, seeds: dict[int, SeedResults], a: str, b: str, 
                      "95% half-width / range": f"{resolution:.2f}" if span > 0 else "",
                      "equivalence margin": margin, "reading": reading})
     return rows
+
+
+def provisional_mark(differences: OverSeeds) -> str:
+    """What a reading on fewer than three training seeds says of itself, e.g. "provisional: 2 seeds"."""
+    return f"provisional: {differences.n} seed{'s' * (differences.n > 1)}"
