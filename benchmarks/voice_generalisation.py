@@ -19,6 +19,8 @@ With `--train-seeds 1234 1235 1236` every augmentation is trained once per train
 seed's Table II encoder) and each augmentation is read against "none" on the paired differences per seed (mean ±
 between-seed s.e., 95% t interval, `metrics.uncertainty.read_beats`; provisional under three seeds), written to
 `voice_<stage>_paired.csv`: retraining moves these recalls as much as an augmentation does (docs/builtin-data.md).
+A call keeps the rows of earlier calls (by augmentation and seed) and rewrites the ones it measures, so seeds
+and augmentations can be added later.
 """
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ import argparse
 import math
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from s2i_lib.config import TRAIN_SEED, shown
-from s2i_lib.data import markdown_table, prepare, validation_view, voice_pool, write_csv
+from s2i_lib.data import markdown_table, prepare, read_csv, validation_view, voice_pool, write_csv
 from s2i_lib.data.augment import AUGMENTS
 from s2i_lib.metrics.retrieval import recall_by_group
 from s2i_lib.metrics.uncertainty import Estimate, difference, over_seeds, read_beats
@@ -41,10 +44,9 @@ PAIRED = [Measure(name, lower_is_better=False, digits=3) for name in
           ("held-out R@10", "training-voice R@10", "ratio", "held-out R@1", "training-voice R@1")]
 
 
-def rows_for(data, augment: str, held_out: set[str], skip: tuple[str, ...], stage: str,
-             train_seed: int) -> tuple[dict, dict[str, Estimate]]:
+def row_for(data, augment: str, held_out: set[str], skip: tuple[str, ...], stage: str, train_seed: int) -> dict:
     """Train (or reuse) the TSL encoder of `train_seed` with `augment` skipping `skip`'s captions: its row of R@k
-    per voice group and the pooled groups' estimates."""
+    per voice group, pooled over the held-out and the heard voices (`estimates_of` reads them back)."""
     sizes = replace(data.profile.encoder, speech_augment=augment, skip_voices=skip)
     teacher = teacher_stage(data, progress=False)
     start = time.time()
@@ -62,10 +64,22 @@ def rows_for(data, augment: str, held_out: set[str], skip: tuple[str, ...], stag
                  "ratio": Estimate(ratio, ratio_se), "held-out R@1": held["R@1"], "training-voice R@1": heard["R@1"]}
     row = {"stage": stage, "augment": augment, "train seed": train_seed, "run": encoder.run.folder.name,
            "training": encoder.run.trained_by(), "train s (this call)": round(seconds),
-           **{name: e.shown(2 if name == "ratio" else 3) for name, e in estimates.items()},
+           **{name: e.shown() for name, e in estimates.items()},
            "held-out captions": held["captions"], "training-voice captions": heard["captions"]}
     voices = {v: s["R@10"].shown() for v, s in per_voice.items() if v in held_out}
-    return {**row, "held-out voices' R@10": "; ".join(f"{v} {r}" for v, r in voices.items())}, estimates
+    return {**row, "held-out voices' R@10": "; ".join(f"{v} {r}" for v, r in voices.items())}
+
+
+def earlier_rows(path: Path) -> dict[tuple[str, int], dict]:
+    """The rows an earlier call wrote to `path`, by (augment, training seed), so that seeds and augmentations
+    can be added in later calls; a file written before rows named their training seed is replaced whole."""
+    rows = read_csv(path) if path.exists() else []
+    return {(r["augment"], int(r["train seed"])): r for r in rows if r.get("train seed")}
+
+
+def estimates_of(row: dict) -> dict[str, Estimate]:
+    """A row's pooled estimates, read back from its "value ± error" cells."""
+    return {m.name: Estimate(*map(float, row[m.name].split(" ± "))) for m in PAIRED}
 
 
 def paired_rows(estimates: dict[tuple[str, int], dict[str, Estimate]], augments: list[str]) -> list[dict]:
@@ -102,18 +116,17 @@ def main() -> None:
         data, held_out, skip = validation_view(data), set(VALIDATION_VOICES), VALIDATION_VOICES
     else:
         held_out, skip = {v.id for v in voice_pool() if v.use == "test"}, ()
-    rows, estimates = [], {}
+    out = data.results / f"voice_{args.stage}.csv"
+    rows = earlier_rows(out)
     for train_seed in args.train_seeds:
         for augment in args.augments:
-            row, estimates[augment, train_seed] = rows_for(data, augment, held_out, skip, args.stage, train_seed)
-            rows.append(row)
-            print(markdown_table([row]), flush=True)
-    out = data.results / f"voice_{args.stage}.csv"
-    write_csv(rows, out)
+            rows[augment, train_seed] = row_for(data, augment, held_out, skip, args.stage, train_seed)
+            print(markdown_table([rows[augment, train_seed]]), flush=True)
+    write_csv(list(rows.values()), out)
     print(f"\n{args.dataset} `{args.profile}`, {args.stage}: held-out voices {sorted(held_out)}\n")
-    print(markdown_table(rows))
+    print(markdown_table(list(rows.values())))
     print(f"\nwritten: {shown(out)}")
-    paired = paired_rows(estimates, args.augments)
+    paired = paired_rows({key: estimates_of(row) for key, row in rows.items()}, list(dict.fromkeys(a for a, _ in rows)))
     if paired:
         write_csv(paired, data.results / f"voice_{args.stage}_paired.csv")
         print(f"\n{markdown_table(paired)}\n\nwritten: {shown(data.results / f'voice_{args.stage}_paired.csv')}")

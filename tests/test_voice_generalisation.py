@@ -40,3 +40,18 @@ def test_each_augmentation_is_read_on_the_paired_differences_of_its_seeds():
 
 def test_an_augmentation_without_its_none_is_not_read():
     assert SCRIPT["paired_rows"]({("warp", 1234): recalls(0.18, 0.27)}, ["none", "warp"]) == []
+
+
+def test_seeds_measured_in_earlier_calls_are_kept_and_read_back(tmp_path):
+    """A later call adds seeds to the file an earlier one wrote; a file from before rows named their seed is
+    replaced whole."""
+    from s2i_lib.data import write_csv
+    cells = {"held-out R@10": "0.159 ± 0.007", "training-voice R@10": "0.275 ± 0.005", "ratio": "0.578 ± 0.030",
+             "held-out R@1": "0.033 ± 0.004", "training-voice R@1": "0.044 ± 0.002"}
+    write_csv([{"stage": "test", "augment": "none", "train seed": "1235", **cells}], tmp_path / "new.csv")
+    kept = SCRIPT["earlier_rows"](tmp_path / "new.csv")
+    assert list(kept) == [("none", 1235)]
+    assert SCRIPT["estimates_of"](kept["none", 1235])["ratio"] == Estimate(0.578, 0.03)
+    write_csv([{"stage": "test", "augment": "none", **cells}], tmp_path / "old.csv")
+    assert SCRIPT["earlier_rows"](tmp_path / "old.csv") == {}
+    assert SCRIPT["earlier_rows"](tmp_path / "absent.csv") == {}
