@@ -3,7 +3,8 @@
 Each voice speaks the first `--n` of a fixed list of CUB-style captions at normal rate and pitch; the offline
 recogniser (s2i_lib.asr) transcribes them. "cpu_s_per_audio_s" counts this process and its child processes
 (flite runs as a program), so it is comparable across engines. WER is a rough intelligibility proxy: the
-recogniser is weak, so even clean speech scores well above zero. Prints a table and writes it as CSV.
+recogniser is weak, so even clean speech scores well above zero; its ± is the bootstrap standard error over the
+sentences (`pipeline.transcripts.wer_estimate`, 50 resamples). Prints a table and writes it as CSV.
 
     python benchmarks/voice_wer.py --n 20 --out results/voice_wer.csv
 """
@@ -14,8 +15,9 @@ import csv
 import os
 from pathlib import Path
 
-from s2i_lib.asr import Recognizer, word_error_rate
+from s2i_lib.asr import Recognizer
 from s2i_lib.data.voices import SAMPLE_RATE, available_voices, synthesize
+from s2i_lib.pipeline.transcripts import wer_estimate
 
 CAPTIONS = [
     "this bird has a red crown and a white belly",
@@ -70,9 +72,9 @@ def main() -> None:
         rows.append({"voice": voice.id, "engine": voice.engine, "use": voice.use, "n": len(captions),
                      "mean_duration_s": round(audio_s / len(captions), 2),
                      "cpu_s_per_audio_s": round(cpu / audio_s, 4),
-                     "wer": round(word_error_rate(captions, hypotheses), 3)})
+                     "wer": wer_estimate(captions, hypotheses, reps=50, seed=0).shown()})
         print(f"{voice.id:28s} {voice.engine:7s} {voice.use:5s} {len(captions):3d} "
-              f"{rows[-1]['mean_duration_s']:6.2f} s {rows[-1]['cpu_s_per_audio_s']:8.4f} {rows[-1]['wer']:6.3f}",
+              f"{rows[-1]['mean_duration_s']:6.2f} s {rows[-1]['cpu_s_per_audio_s']:8.4f} {rows[-1]['wer']}",
               flush=True)
 
     out = Path(args.out)
