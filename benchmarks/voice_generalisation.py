@@ -12,7 +12,7 @@ Chosen on validation classes and held-out validation voices; the unseen test cla
 - `test`: the TSL encoder trained on the whole train split with each augmentation ("none" is Table II's), and
   the unseen test classes' captions by the held-out test voices against the training voices. Rows:
   `results/<dataset>/<profile>/voice_test.csv`.
-The goal (README "Voices"): held-out voices' R@10 at least 80% of the training voices'. Errors are binomial
+The goal (docs/builtin-data.md): held-out voices' R@10 at least 80% of the training voices'. Errors are binomial
 standard errors over the captions (captions of one image are not independent: a lower bound).
 
 With `--train-seeds 1234 1235 1236` every augmentation is trained once per training seed ("none" of a seed is that
