@@ -1,5 +1,5 @@
 """Augmentation of training log-Mel spectrograms, for a speech encoder that generalises to voices it never heard
-(README "Voices"). Applied to training items only (`pairs.SpeechPairs`), drawn from torch's global generator as
+(docs/builtin-data.md). Applied to training items only (`pairs.SpeechPairs`), drawn from torch's global generator as
 the items' other random choices are. Options (`AUGMENTS`):
 
 - "none": the authors' training (no augmentation);
