@@ -17,21 +17,18 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-import torch
 from seed_agreement import agreement, write_report
 
 from s2i_lib.config import Profile
 from s2i_lib.data import markdown_table, prepare
 from s2i_lib.pipeline.measure import measure_system
 from s2i_lib.report import machine, versions
-from s2i_lib.train.gan import GANTrainConfig, Precision
 
 
-def other_precision(profile: Profile, device: torch.device = torch.device("cpu")) -> Profile:
-    """`profile` with its GAN in the other precision on `device`: fp32 where the profile trains in bf16 there, else
-    bf16 autocast (emulated, and slow, where the device lacks it). The precision is part of a GAN run's key."""
-    bf16 = Precision.for_training(GANTrainConfig(amp=profile.gan.amp), device).dtype is not None
-    return dataclasses.replace(profile, gan=dataclasses.replace(profile.gan, amp=not bf16))
+def other_precision(profile: Profile, trained: str) -> Profile:
+    """`profile` with its GAN in the other precision than the one its run `trained` in ("float32": bf16 autocast,
+    emulated and slow where the device lacks it; else fp32). The precision policy is part of a GAN run's key."""
+    return dataclasses.replace(profile, gan=dataclasses.replace(profile.gan, amp=trained == "float32"))
 
 
 def main() -> None:
@@ -44,10 +41,11 @@ def main() -> None:
     p.add_argument("--out", type=Path, required=True, help="stem of the .csv and .md written")
     args = p.parse_args()
     data = prepare(args.dataset, args.profile, None, seed=args.seed)
-    other = dataclasses.replace(data, profile=other_precision(data.profile))
-    measured, said = [], []
-    for label, d in (("profile's", data), ("other", other)):
+    measured, said, trained = [], [], None
+    for label in ("profile's", "other"):
+        d = data if trained is None else dataclasses.replace(data, profile=other_precision(data.profile, trained))
         r = measure_system(d, args.system, gan_seed=args.train_seed, encoder_seed=args.train_seed, seed=args.seed)
+        trained = r.precision
         measured.append({(args.system, name): (e.value, e.error) for name, e in r.measures.items()})
         said.append(f"- {label}: {r.precision}, GAN run `{r.gan.folder.name}`, trained {r.train_s / 60:.1f} min "
                     f"({r.gan.run.trained_by()})")

@@ -3,14 +3,14 @@
     python benchmarks/gpu_check.py                                   # a GPU machine: cuda, default and paper
     python benchmarks/gpu_check.py --device cpu --profiles smoke --iterations 3    # what the tests run
 
-Per profile: the bare step (`train_step` + `ema_update` on one fixed batch) in fp32 and under the profile's
-CUDA default (bf16 autocast + channels-last), best of `--iterations` after a warm-up, with peak memory and the
-step's FLOPs (`torch.utils.flop_counter`, fp32) as TFLOP/s; which of the two is faster (the precision to choose);
-the `train_gan` loop on in-memory random images (its recorded loop seconds), its batches cut on the device and
-item by item on the CPU, against the bare step; two loops in
-two processes at once against one; a run stopped half-way and resumed against an uninterrupted one (equal losses
-and weights); and `train_gan` inside a one-rank process group (NCCL on CUDA, gloo on the CPU). Writes
-results/gpu_check.csv, one row per measurement, the device named in every row.
+Per profile: the bare step (`train_step` + `ema_update` on one random batch: `step_seconds`) in fp32 and in
+bf16 autocast + channels-last (the pair `train_gan` times on CUDA), best of `--iterations` after a warm-up, with
+peak memory and the step's FLOPs (`torch.utils.flop_counter`, fp32) as TFLOP/s; which of the two is faster (the
+precision `train_gan` chooses); the `train_gan` loop on in-memory random images (its recorded loop seconds), its
+batches cut on the device and item by item on the CPU, against the bare step; two loops in two processes at once
+against one; a run stopped half-way and resumed against an uninterrupted one (equal losses and weights); and
+`train_gan` inside a one-rank process group (NCCL on CUDA, gloo on the CPU). Writes results/gpu_check.csv, one
+row per measurement, the device named in every row.
 
 It imports torch and s2i_lib's configuration, models and GAN loop only: no audio stack, voices, torchvision or
 data sets, so it runs where only torch is installed.
@@ -36,7 +36,7 @@ from s2i_lib.config import REPO_ROOT, get_profile
 from s2i_lib.draws import Crop, Draw
 from s2i_lib.models.stackgan import GANConfig, Generator, make_discriminators
 from s2i_lib.train.device_batches import DeviceBatches
-from s2i_lib.train.gan import GANTrainConfig, Precision, ema_update, train_gan, train_step
+from s2i_lib.train.gan import GANTrainConfig, Precision, step_seconds, train_gan, train_step
 
 EMBEDDING_DIM = {"smoke": 1280, "default": 1280, "paper": 1024}   # EfficientNet-Lite0 / the authors' GoogLeNet
 RESULTS = REPO_ROOT / "results" / "gpu_check.csv"
@@ -79,32 +79,14 @@ class HeldImages(Dataset):
                 "embedding": self.embeddings[i, k], "label": torch.tensor(self.labels[i]), "caption": k, "index": i}
 
 
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def bare_step(config: GANConfig, batch_size: int, precision: Precision, iterations: int) -> tuple[float, float]:
-    """(best steps per second after one warm-up step, peak GiB of device memory) of train_step + ema_update."""
-    torch.manual_seed(0)
-    netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
-    ema = precision.model(Generator(config)).requires_grad_(False)
-    opt_g = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opts_d = [torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999)) for d in netsD]
-    batch = torch.utils.data.default_collate([HeldImages(config, batch_size)[i] for i in range(batch_size)])
-    if precision.device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(precision.device)
-    times = []
-    for _ in range(iterations + 1):
-        sync(precision.device)
-        start = time.perf_counter()
-        train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
-        ema_update(ema, netG, 0.999)
-        sync(precision.device)
-        times.append(time.perf_counter() - start)
+    """(steps per second of train_step + ema_update, best of `iterations` after a warm-up: `step_seconds`, what
+    `train_gan` chooses its precision on; peak GiB of device memory)."""
     cuda = precision.device.type == "cuda"
-    peak = torch.cuda.max_memory_allocated(precision.device) / 2**30 if cuda else float("nan")
-    return 1 / min(times[1:]), peak
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(precision.device)
+    rate = 1 / step_seconds(config, batch_size, precision, iterations)
+    return rate, torch.cuda.max_memory_allocated(precision.device) / 2**30 if cuda else float("nan")
 
 
 def step_flops(config: GANConfig, batch_size: int, device: torch.device) -> float:
@@ -189,7 +171,7 @@ def check(profile: str, device: str, iterations: int, folder: Path) -> list[dict
             {"measure": "step FLOPs (fp32)", "path": "", "value": round(flops / 1e9, 1), "unit": "GFLOP",
              "note": f"{flops * rates[best][0] / 1e12:.2f} TFLOP/s at the faster path's rate"},
             {"measure": "faster path", "path": best, "value": round(rates[best][0] / rates["fp32"][0], 2),
-             "unit": "x fp32", "note": "the precision train_gan should use here"},
+             "unit": "x fp32", "note": "what train_gan's own timing chooses here (a measured policy)"},
             {"measure": "train_gan loop, batches cut on the device", "path": best, "value": round(loop, 2),
              "unit": "it/s", "note": f"{loop / rates[best][0]:.0%} of the bare step"},
             {"measure": "train_gan loop, batches cut per item on the CPU", "path": best, "value": round(per_item, 2),

@@ -25,6 +25,7 @@ import torch
 
 
 TRAIN_SECONDS = "train_seconds"     # a training checkpoint's wall-clock seconds in its loop, summed over resumed calls
+PRECISION_SECONDS = "precision_seconds"   # a GAN checkpoint's seconds per step of each precision it chose between
 
 
 class CorruptFileError(RuntimeError):

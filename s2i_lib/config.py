@@ -67,7 +67,7 @@ class GANSizes:
     df_dim: int = 64
     iterations: int = 220_000        # the authors' netG_220000
     batch_size: int = 24
-    amp: bool | str | None = None    # autocast (bf16); None = on CUDA only; "native" = where bf16 is native
+    amp: bool | str | None = None    # autocast (bf16); None / "native": timed against fp32 on CUDA / where bf16 is native
     sample_every: int = 2000
     snapshot_every: int = 2000
     log_every: int = 100
@@ -139,8 +139,8 @@ PROFILES = {
         RobustnessSizes(images=3, snrs_db=(0.0,)),
         AblationSizes(sweep_lambda_norm=(50.0,), sweep_lambda_kdl=(10000.0,), sweep_epochs=1, scale_base_size=16,
                       interpolation_pairs=8)),
-    # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 where the device has it (AMX, AVX-512-BF16,
-    # CUDA; emulated bf16 on an AVX2 CPU was 21x slower than fp32: docs/deviations.md); its images follow the condition
+    # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 or fp32 by a timing where the device has bf16
+    # (AMX, AVX-512-BF16, CUDA; emulated bf16 on an AVX2 CPU was 21x slower than fp32: docs/deviations.md); its images follow the condition
     # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (results/birds/default/README.md).
     "default": Profile(
         "default", DataSizes(None, {"birds": 20, "flowers": 30}, 128, 768),
@@ -193,8 +193,10 @@ def captions(n: int | None) -> str:
 
 
 # How the profile table words a GAN's precision policy (`GANSizes.amp`).
-PRECISION_WORDS = {True: "bf16", False: "fp32", None: "bf16 on CUDA only",
-                   "native": "bf16 where native (CUDA, AMX, AVX-512-BF16), else fp32"}
+PRECISION_WORDS = {True: "bf16", False: "fp32", None: "on CUDA the faster of fp32 and bf16 + channels-last (timed at "
+                                                     "the start), else fp32",
+                   "native": "where bf16 is native (CUDA, AMX, AVX-512-BF16) the faster of fp32 and bf16 (timed at "
+                             "the start), else fp32"}
 
 
 def profile_table() -> str:

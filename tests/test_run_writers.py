@@ -117,13 +117,15 @@ def test_a_stage_may_make_part_of_its_own_run_inside_it(tmp_path):
 
 def test_a_finished_run_records_which_training_it_was(tmp_path):
     """Two trainings of one key are replicates: the record tells them apart (weights hash, machine, time); the
-    training time a checkpoint records does not enter the hash, so bit-identical weights get one hash."""
+    training time a checkpoint records (and the step times a GAN chose its precision on) does not enter the hash,
+    so bit-identical weights get one hash."""
     from s2i_lib.report import machine
 
     runs_by_name = {name: Run("gan", "x", CONFIG, tmp_path / name) for name in ("a", "b", "same")}
     for name, value, seconds in (("a", 1.0, 10.0), ("b", 2.0, 10.0), ("same", 1.0, 99.0)):
         weights = {"w": torch.full((2, 3), value), "history": [{"loss": value}]}
-        save_checkpoint(runs_by_name[name].open() / "last.pt", {"model": weights, "train_seconds": seconds})
+        save_checkpoint(runs_by_name[name].open() / "last.pt", {"model": weights, "train_seconds": seconds,
+                                                               "precision_seconds": {"float32": seconds / 100}})
         runs_by_name[name].finish({"iterations": 3})
     first, second, same = runs_by_name.values()
     assert first.key == second.key and first.summary == second.summary == {"iterations": 3}

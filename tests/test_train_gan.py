@@ -131,34 +131,75 @@ def test_mixed_precision_channels_last_run_resumes_exactly(tmp_path):
     assert all(np.isfinite(v) for v in history[-1].values())
 
 
-@pytest.mark.parametrize("bf16_in_hardware", [True, False])
-def test_native_precision_uses_bf16_only_where_the_cpu_has_it(monkeypatch, bf16_in_hardware):
-    """Fidelity/speed trap: bf16 autocast on a CPU without AVX-512-BF16 or AMX is emulated (21x slower than fp32
-    for a `default` step on an AVX2 EPYC), so the `default` profile's "native" policy must fall back to fp32."""
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: bf16_in_hardware)
-    cpu = torch.device("cpu")
-    native = Precision.for_training(GANTrainConfig(amp="native"), cpu)
-    assert native.dtype == (torch.bfloat16 if bf16_in_hardware else None)
-    assert native.name == ("bfloat16" if bf16_in_hardware else "float32")
-    assert Precision.for_training(GANTrainConfig(amp=True), cpu).dtype == torch.bfloat16       # asked for: always
-    assert Precision.for_training(GANTrainConfig(amp=None), cpu).dtype is None                 # CUDA only
+@pytest.mark.parametrize("device, amp, native, expected", [
+    ("cpu", "native", True, [("float32", False), ("bfloat16", False)]),         # measured between the two
+    ("cpu", "native", False, [("float32", False)]),    # emulated bf16: 21x slower on an AVX2 EPYC, never tried
+    ("cpu", None, True, [("float32", False)]),                                  # None: autocast on CUDA only
+    ("cpu", True, False, [("bfloat16", False)]),                                # asked for: always
+    ("cuda", None, True, [("float32", False), ("bfloat16", True)]),             # the pair gpu_check times
+    ("cuda", "native", False, [("float32", False)]),
+    ("cuda", False, True, [("float32", False)])])
+def test_precision_candidates_follow_the_policy_and_the_device(monkeypatch, device, amp, native, expected):
+    """Fidelity/speed trap: bf16 autocast on a CPU without AVX-512-BF16 or AMX is emulated, so the `default`
+    profile's "native" policy must not even time it there; where bf16 is native it is measured against fp32, as
+    on CUDA (issue 26: bf16 + channels-last lost to fp32 at `default` on an H200)."""
+    monkeypatch.setattr(gan_loop, "native_bf16", lambda d: native)
+    candidates = Precision.candidates(GANTrainConfig(amp=amp), torch.device(device))
+    assert [(p.name, p.channels_last) for p in candidates] == expected
+    assert all(p.scaler is None for p in candidates)
+    fp16 = Precision.candidates(GANTrainConfig(amp=True, amp_dtype="float16"), torch.device("cpu"))
+    assert [p.name for p in fp16] == ["float16"] and fp16[0].scaler is not None
     with pytest.raises(ValueError, match="amp must be"):
         GANTrainConfig(amp="yes")
 
 
-def test_checkpoint_lists_the_precision_of_every_call(tmp_path, monkeypatch):
-    """A "native" run resumed on a CPU without bf16 goes on in fp32, and its record says both."""
+@pytest.mark.parametrize("faster", ["float32", "bfloat16"])
+def test_measured_precision_is_the_faster_and_kept_on_resume(tmp_path, monkeypatch, faster):
+    """A "native" run times each open precision once, trains in the faster, records both timings, and a resumed
+    call keeps the run's precision without timing again; where bf16 is no longer native it goes on in fp32 and
+    its record says both."""
     native = GANTrainConfig(**{**TRAIN.__dict__, "iterations": 3, "amp": "native"})
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.setattr(gan_loop, "native_bf16", lambda d: True)
+    timed = []
+
+    def seconds(config, batch_size, precision, steps=3):
+        timed.append((precision.name, batch_size))
+        return 1.0 if precision.name == faster else 2.0
+    monkeypatch.setattr(gan_loop, "step_seconds", seconds)
     train_gan(CONFIG, native, Toy(), tmp_path, progress=False, stop_after_iterations=1)
+    assert timed == [("float32", 4), ("bfloat16", 4)]
+    state = load_checkpoint(tmp_path / "last.pt")
+    assert state["precisions"] == [faster]
+    assert state["precision_seconds"] == {"float32": 1.0 if faster == "float32" else 2.0,
+                                          "bfloat16": 1.0 if faster == "bfloat16" else 2.0}
     train_gan(CONFIG, native, Toy(), tmp_path, progress=False, stop_after_iterations=1)
-    assert gan_loop.recorded_precision(load_checkpoint(tmp_path / "last.pt")) == "bfloat16"
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert len(timed) == 2 and gan_loop.recorded_precision(load_checkpoint(tmp_path / "last.pt")) == faster
+    monkeypatch.setattr(gan_loop, "native_bf16", lambda d: False)
     train_gan(CONFIG, native, Toy(), tmp_path, progress=False)
-    assert gan_loop.recorded_precision(load_checkpoint(tmp_path / "last.pt")) == "bfloat16+float32"
+    state = load_checkpoint(tmp_path / "last.pt")
+    assert len(timed) == 2 and gan_loop.recorded_precision(state) == "+".join(dict.fromkeys([faster, "float32"]))
+    assert state["precision_seconds"]["bfloat16"] in (1.0, 2.0)            # the measurement that chose, kept
     assert gan_loop.recorded_precision({}) == "unrecorded"
+
+
+def test_measuring_the_precision_leaves_the_training_as_if_it_were_fixed(tmp_path, monkeypatch):
+    """The timing steps run on their own models and random batch, with torch's random state restored: the run
+    equals, to the bit, one whose policy fixed the precision it chose."""
+    monkeypatch.setattr(gan_loop, "native_bf16", lambda d: True)
+    native = GANTrainConfig(**{**TRAIN.__dict__, "iterations": 3, "amp": "native"})
+    train_gan(CONFIG, native, Toy(), tmp_path / "measured", progress=False)
+    measured = load_checkpoint(tmp_path / "measured" / "last.pt")
+    assert set(measured["precision_seconds"]) == {"float32", "bfloat16"}
+    assert all(s > 0 for s in measured["precision_seconds"].values())
+    chosen = measured["precisions"][0]
+    assert chosen == min(measured["precision_seconds"], key=measured["precision_seconds"].get)
+    fixed = GANTrainConfig(**{**native.__dict__, "amp": chosen == "bfloat16"})
+    train_gan(CONFIG, fixed, Toy(), tmp_path / "fixed", progress=False)
+    fixed_state = load_checkpoint(tmp_path / "fixed" / "last.pt")
+    assert fixed_state["precision_seconds"] == {} and fixed_state["history"] == measured["history"]
+    for part in ("generator", "ema_generator", "discriminators"):
+        for p, q in zip(measured[part].values(), fixed_state[part].values()):
+            torch.testing.assert_close(p, q, rtol=0, atol=0)
 
 
 def test_resume_with_another_configuration_is_refused(tmp_path):

@@ -3,7 +3,8 @@ generated images follow their condition (attribute accuracy against a shuffled-c
 
 A GAN run's config holds the data identity, the key of the embeddings run it is conditioned on, the full
 `GANConfig` and the training settings that change the weights (seed, iterations, batch, optimiser, EMA,
-precision); logging and snapshot intervals may change on resume.
+precision policy); logging and snapshot intervals may change on resume. A finished run's summary names the
+precision it trained in and the step times it was chosen on (`train.gan.chosen_precision`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..checkpoint import load_checkpoint, recorded_train_seconds
+from ..checkpoint import PRECISION_SECONDS, load_checkpoint, recorded_train_seconds
 from ..config import TRAIN_SEED
 from ..data.builtin import read_manifest
 from ..data.dataset import SpeechImageDataset, load_image_tensor
@@ -122,10 +123,16 @@ def train_gan_run(data: PreparedData, gan: GANRun, device="cpu", progress: bool 
     """Train (or resume, or reuse when finished) the GAN of `gan` in its run folder; returns the loss history."""
     dataset = gan_dataset(data, "train", gan.embeddings.embeddings["train"], gan.config.image_sizes)
     iterations = gan.train_config.iterations
+
+    def finished(history: list[dict]) -> dict | None:
+        if not history or history[-1]["iteration"] != iterations:
+            return None
+        state = load_checkpoint(gan.checkpoint)
+        return {"iterations": iterations, "precision": recorded_precision(state),
+                "precision chosen on (s per step)": state.get(PRECISION_SECONDS, {})}
     return gan.run.made(
         lambda folder: train_gan(gan.config, gan.train_config, dataset, folder, device=device, progress=progress),
-        lambda history: ({"iterations": iterations, "precision": trained_precision(gan)}
-                         if history and history[-1]["iteration"] == iterations else None))
+        finished)
 
 
 KEEP_IMAGES_BYTES = 2 << 30     # the GAN keeps its resized training images in memory up to this size

@@ -43,7 +43,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..checkpoint import TRAIN_SECONDS, CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
+from ..checkpoint import PRECISION_SECONDS, TRAIN_SECONDS, CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
 from ..metrics.uncertainty import Estimate
 from ..report import machine
 
@@ -53,7 +53,7 @@ KEY_LENGTH = 12
 # not listed): bump a kind's when a change alters what its runs compute under the same settings (an augmentation,
 # a loss, a measure), so that its old runs, and the runs that read them, are not reused; other kinds keep theirs.
 VERSIONS = {"evaluation": 4, "robustness": 2}
-TIMING_KEYS = (TRAIN_SECONDS,)      # what a checkpoint records of its training's wall time: not part of its hash
+TIMING_KEYS = (TRAIN_SECONDS, PRECISION_SECONDS)   # a checkpoint's wall times: not part of its hash
 _WRITING: set[Path] = set()          # the run folders whose writer lock this process holds
 
 

@@ -12,7 +12,9 @@ workers, and a run can stop and resume at any iteration.
 
 Files in `out_dir`: `last.pt` (G, EMA G, Ds, optimisers, iteration, history, random state, both configs, and
 `train_seconds`: wall-clock seconds in the training loop, summed over every call; `precisions`: the autocast
-dtype of each call that trained, in order, without repeats: "bfloat16", or "float32" for none),
+dtype of each call that trained, in order, without repeats: "bfloat16", or "float32" for none;
+`precision_seconds`: the seconds per step of each precision the policy left open, measured when the run chose
+(`chosen_precision`), {} if it never had to),
 written atomically every `snapshot_every` iterations, when the call ends and when it is asked to stop (Ctrl-C or
 SIGTERM: after the current iteration, `checkpoint.stop_requests`); `loss_log.csv` (means over
 `log_every` iterations); `samples/iter_XXXXXX.png` every `sample_every` iterations: real images of the first
@@ -35,8 +37,8 @@ from ..progress import tqdm
 
 from ..losses.stackgan import discriminator_loss, generator_loss
 from ..models.stackgan import GANConfig, Generator, make_discriminators
-from ..checkpoint import (TRAIN_SECONDS, StoppedOnRequest, load_checkpoint, recorded_train_seconds, rng_state,
-                          save_checkpoint, seeded, set_rng_state, stop_requests)
+from ..checkpoint import (PRECISION_SECONDS, TRAIN_SECONDS, StoppedOnRequest, load_checkpoint, recorded_train_seconds,
+                          rng_state, save_checkpoint, seeded, set_rng_state, stop_requests)
 from ..config import TRAIN_SEED
 from ..draws import Draw
 from .device_batches import DeviceBatches
@@ -92,7 +94,8 @@ class GANTrainConfig:
     sample_every: int = 2000
     log_every: int = 100
     num_workers: int = 0
-    amp: bool | str | None = None      # autocast; None = on CUDA only; "native" = where bf16 is native (native_bf16)
+    amp: bool | str | None = None      # autocast: True / False; None = measured on CUDA, else fp32; "native" = measured
+                                       # where bf16 is native (native_bf16), else fp32 (`Precision.candidates`)
     amp_dtype: str = "bfloat16"        # or "float16" (with a GradScaler)
     channels_last: bool | None = None  # None = on for CUDA only
 
@@ -119,17 +122,21 @@ class Precision:
     scaler: torch.amp.GradScaler | None = None
 
     @classmethod
-    def for_training(cls, config: GANTrainConfig, device: torch.device) -> Precision:
-        cuda = device.type == "cuda"
-        if config.amp is None:
-            amp = cuda
-        elif config.amp == "native":
-            amp = native_bf16(device) if config.amp_dtype == "bfloat16" else cuda
-        else:
-            amp = config.amp
-        dtype = getattr(torch, config.amp_dtype) if amp else None
-        scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None
-        return cls(device, dtype, cuda if config.channels_last is None else config.channels_last, scaler)
+    def candidates(cls, config: GANTrainConfig, device: torch.device) -> list[Precision]:
+        """The precisions `config.amp` leaves open on `device`, fp32 first: one where the policy fixes it (True,
+        False; None off CUDA; "native" where bf16 is not native), else fp32 and autocast, between which
+        `chosen_precision` measures (issue 26: bf16 lost to fp32 at `default` on an H200, won at `paper`).
+        Channels-last goes with autocast on CUDA (the pair measured there) unless `channels_last` says."""
+        cuda, dtype = device.type == "cuda", getattr(torch, config.amp_dtype)
+
+        def made(amp: bool) -> Precision:
+            layout = cuda and amp if config.channels_last is None else config.channels_last
+            scaler = torch.amp.GradScaler(device.type) if amp and dtype == torch.float16 else None
+            return cls(device, dtype if amp else None, layout, scaler)
+        if config.amp in (True, False):
+            return [made(config.amp)]
+        both = native_bf16(device) if config.amp == "native" and config.amp_dtype == "bfloat16" else cuda
+        return [made(False), made(True)] if both else [made(False)]
 
     @property
     def name(self) -> str:
@@ -240,6 +247,50 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     torch._foreach_copy_(list(ema.buffers()), list(model.buffers()))
 
 
+def step_seconds(config: GANConfig, batch_size: int, precision: Precision, steps: int = 3) -> float:
+    """The best wall-clock seconds of `steps` iterations (`train_step` + `ema_update`) after one warm-up, on fresh
+    models and a random batch of the GAN's shapes in `precision`; torch's random state is left as it was."""
+    cuda = precision.device.type == "cuda"
+    with torch.random.fork_rng(devices=[precision.device] if cuda else []):
+        torch.manual_seed(0)
+        netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
+        ema = copy.deepcopy(netG).requires_grad_(False)
+        opt_g = torch.optim.Adam(netG.parameters())
+        opts_d = [torch.optim.Adam(d.parameters()) for d in netsD]
+        images = [torch.rand(batch_size, 3, s, s, device=precision.device) * 2 - 1 for s in config.image_sizes]
+        batch = {"image": images, "wrong_image": [x.flip(0) for x in images],
+                 "embedding": torch.randn(batch_size, config.embedding_dim, device=precision.device),
+                 "label": torch.arange(batch_size, device=precision.device) % 4}
+        seconds = []
+        for _ in range(steps + 1):
+            if cuda:
+                torch.cuda.synchronize(precision.device)
+            start = time.perf_counter()
+            train_step(netG, netsD, opt_g, opts_d, batch, config, precision)
+            ema_update(ema, netG, 0.999)
+            if cuda:
+                torch.cuda.synchronize(precision.device)
+            seconds.append(time.perf_counter() - start)
+    return min(seconds[1:])
+
+
+def chosen_precision(config: GANConfig, train_cfg: GANTrainConfig, device: torch.device,
+                     state: dict | None) -> tuple[Precision, dict[str, float]]:
+    """The precision a `train_gan` call trains in, and the run's seconds per step of each open precision when one
+    was measured ({} if never). A resumed run keeps its last precision where that is still open here, without
+    measuring again; where the policy leaves one (`Precision.candidates`) that one; otherwise each is timed
+    (`step_seconds` on each process's share of a batch, averaged over the processes so that all choose alike)
+    and the faster is chosen."""
+    candidates, state = Precision.candidates(train_cfg, device), state or {}
+    names, kept = [p.name for p in candidates], state.get("precisions", [])[-1:]
+    if kept and kept[0] in names or len(candidates) == 1:
+        return candidates[names.index(kept[0]) if kept and kept[0] in names else 0], state.get(PRECISION_SECONDS, {})
+    share = max(1, train_cfg.batch_size // world()[1])
+    measured = torch.tensor([step_seconds(config, share, p) for p in candidates], dtype=torch.float64, device=device)
+    seconds = dict(zip(names, average_logs(measured).tolist()))
+    return Precision.candidates(train_cfg, device)[names.index(min(seconds, key=seconds.get))], seconds
+
+
 def seeded_item(dataset: Dataset, index: int, seed: int) -> dict:
     """dataset[index] with torch's CPU generator seeded by `seed` for its random draws."""
     return seeded(lambda: dataset[index], seed)
@@ -324,12 +375,12 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     resumes, but with new noise draws, so not bit for bit as a single process does.
     """
     out, device = Path(out_dir), torch.device(device)
-    precision = Precision.for_training(train_cfg, device)
     state = load_checkpoint(out / "last.pt", fix=RESTART)   # on the CPU: the random states must stay there
     if state is None:
         torch.manual_seed(train_cfg.seed)
     else:
         _check_resume(out / "last.pt", state, config, train_cfg)
+    precision, precision_seconds = chosen_precision(config, train_cfg, device, state)
     netG, netsD = precision.model(Generator(config)), precision.model(make_discriminators(config))
     ema = copy.deepcopy(netG).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(netG.parameters(), lr=train_cfg.lr, betas=train_cfg.betas)
@@ -351,6 +402,10 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
     if not precisions or precisions[-1] != precision.name:
         precisions = [*precisions, precision.name]
     rank, size = world()
+    if progress and rank == 0:
+        chosen_on = ", ".join(f"{name} {sec:.3f}" for name, sec in precision_seconds.items())
+        print(f"StackGAN-v2 trains in {precision.name}" + (f" (s per step: {chosen_on})" if chosen_on else ""),
+              flush=True)
     if size > 1:
         broadcast_from_rank0(netG, ema, netsD, parameters=True)
         torch.manual_seed(train_cfg.seed + 7919 * rank + start)       # other noise on every process
@@ -379,7 +434,8 @@ def train_gan(config: GANConfig, train_cfg: GANTrainConfig, dataset: Dataset, ou
             "scaler": None if precision.scaler is None else precision.scaler.state_dict(),
             "iteration": iteration, "history": history, "log_sums": window.sums(), "log_count": window.count,
             "rng": rng_state(), "config": asdict(config), "train_config": asdict(train_cfg),
-            TRAIN_SECONDS: seconds_before + time.perf_counter() - call_start, "precisions": precisions})
+            TRAIN_SECONDS: seconds_before + time.perf_counter() - call_start, "precisions": precisions,
+            PRECISION_SECONDS: precision_seconds})
         if history:
             write_log(out / "loss_log.csv", history)
 
