@@ -1,13 +1,14 @@
 """The GAN training loop's throughput against its bare step's (issue: the loop should keep >= 90% of the step):
 what the loop adds between steps (data items, EMA update, logs, progress) on this CPU.
 
-`train_gan` runs the profile's GAN (its sizes, batch and precision policy, so bf16 only where the CPU has it) on
-`--images` synthetic training images at the profile's image size, kept in memory as `pipeline.gan.gan_dataset`
-keeps them, with random caption embeddings: a first call of `--warmup` iterations, then a resumed call of
-`--iterations` whose recorded loop seconds (`train_seconds`, the loop alone plus one checkpoint) give the loop's
-seconds per iteration. The bare step (`train_step` + `ema_update` on one fixed batch, `benchmarks/gan_step.py`) is
-timed in the same process on the same configuration: best and median of `--steps`. Prints a markdown table and
-writes results/gan_loop_benchmark.csv, replacing this machine's rows (its model string, and its speed probe within 15%).
+`train_gan` runs the profile's GAN (its sizes, batch and precision policy: bf16 or fp32 by `train_gan`'s own timing
+where the CPU has bf16) on `--images` synthetic training images at the profile's image size, kept in memory as
+`pipeline.gan.gan_dataset` keeps them, with random caption embeddings: a first call of `--warmup` iterations, then a
+resumed call of `--iterations` whose recorded loop seconds (`train_seconds`, the loop alone plus one checkpoint)
+give the loop's seconds per iteration. The bare step (`train_step` + `ema_update` on one fixed batch,
+`benchmarks/gan_step.py`) is timed in the same process on the same configuration: best and median of `--steps`.
+Prints a markdown table and writes results/gan_loop_benchmark.csv, replacing this machine's rows (its model string,
+and its speed probe within 15%).
 
     python benchmarks/gan_loop.py --profile default [--iterations 60] [--steps 8]
 """
@@ -66,7 +67,6 @@ def main() -> None:
     config, train_cfg = gan_configs(data, DIM)
     train_cfg = type(train_cfg)(**{**train_cfg.__dict__, "iterations": args.warmup + args.iterations,
                                    "snapshot_every": 10 ** 9, "sample_every": 10 ** 9})
-    precision = Precision.for_training(train_cfg, torch.device("cpu"))
     with tempfile.TemporaryDirectory() as tmp:
         records = synthetic_records(Path(tmp), args.images, profile.data.image_size)
         data.records = {"train": records}
@@ -76,7 +76,10 @@ def main() -> None:
         train_gan(config, train_cfg, dataset, out, progress=False, stop_after_iterations=args.warmup)
         before = recorded_train_seconds(load_checkpoint(out / "last.pt"))
         train_gan(config, train_cfg, dataset, out, progress=False)
-        loop_s = (recorded_train_seconds(load_checkpoint(out / "last.pt")) - before) / args.iterations
+        state = load_checkpoint(out / "last.pt")
+        loop_s = (recorded_train_seconds(state) - before) / args.iterations
+    precision = next(p for p in Precision.candidates(train_cfg, torch.device("cpu"))     # the one the loop chose
+                     if p.name == state["precisions"][-1])
     torch.manual_seed(0)
     init = {"G": Generator(config).state_dict(), "D": make_discriminators(config).state_dict()}
     batch = make_batch(config, train_cfg.batch_size)

@@ -5,11 +5,11 @@ embeddings with the same seed, both evaluated alike (Table II's evaluation, the 
     python benchmarks/gan_precision.py --profile default --train-seed 1236 --system tsl \
         --out results/birds/default/gan_precision_1236
 
-Why: `default` trains the GAN in bf16 where the CPU computes it natively (`amp="native"`, docs/deviations.md), a
-choice made on step speed and first-step losses, never on the finished GAN's measures. Each GAN is trained once
-per precision, so a difference holds the GAN's own training noise as well as the precision's effect; each ± is the
-evaluation error only. Writes `<out>.csv` and `<out>.md`; the other precision's GAN stays a keyed run (its
-precision is part of the key), so a second call reuses both.
+Why: `default` trains the GAN in the faster of bf16 and fp32 where the CPU computes bf16 natively (`amp="native"`,
+docs/deviations.md; bf16 on the hosts seen so far), a choice made on step speed, never on the finished GAN's
+measures. Each GAN is trained once per precision, so a difference holds the GAN's own training noise as well as the
+precision's effect; each ± is the evaluation error only. Writes `<out>.csv` and `<out>.md`; the other precision's
+GAN stays a keyed run (its precision is part of the key), so a second call reuses both.
 """
 from __future__ import annotations
 

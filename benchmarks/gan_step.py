@@ -5,11 +5,12 @@ comparing in the same run, on the same modules, batch and seed:
 - eager: fp32, contiguous tensors, no autocast;
 - optimised: bf16 autocast, plus channels_last on CUDA (train_gan's CUDA default). On CPU channels_last did not
   help (measured on the 2-core AVX-512-BF16 machine), so the CPU path is bf16 autocast alone, which train_gan uses
-  when asked (`GANTrainConfig(amp=True)`) or, with the `default` profile's `amp="native"`, only on a CPU that
-  computes bf16 natively (AMX or AVX-512-BF16): on an AVX2-only CPU oneDNN emulates it and this path is far slower.
-- compiled (with `--compile`): the path train_gan would take here (optimised on CUDA or a CPU with native bf16,
-  else eager fp32) with G and each D through `torch.compile` (inductor, default mode), which the library does not
-  use. Its first step compiles (and recompiles when D's gradients are switched off for G's update):
+  when asked (`GANTrainConfig(amp=True)`) or, with the `default` profile's `amp="native"`, where it times faster than
+  fp32 on a device that computes bf16 natively (CUDA, AMX or AVX-512-BF16; `train.gan.chosen_precision`): on an
+  AVX2-only CPU oneDNN emulates it and this path is far slower.
+- compiled (with `--compile`): the path train_gan would take here (the faster of the two on CUDA or a CPU with
+  native bf16, else eager fp32) with G and each D through `torch.compile` (inductor, default mode), which the
+  library does not use. Its first step compiles (and recompiles when D's gradients are switched off for G's update):
   `first_step_s` gives it, and its time is the best of the steps after it.
 
 The time of a path is the best of `--iterations` steps (CUDA and compiled: after one untimed warm-up step). The
@@ -92,7 +93,7 @@ def benchmark(device: torch.device, profile: str, batch_size: int | None, iterat
     paths = {"eager fp32": Precision(device),
              "optimised": Precision(device, torch.bfloat16, channels_last=cuda)}
     results = {name: run_path(config, init, batch, p, iterations, seed=1) for name, p in paths.items()}
-    compiled_on = "optimised" if cuda or native_bf16(device) else "eager fp32"
+    compiled_on = min(results, key=lambda name: results[name][1]) if cuda or native_bf16(device) else "eager fp32"
     if compiled:
         results["compiled"] = run_path(config, init, batch, paths[compiled_on], iterations, seed=1, compiled=True)
     other_seed, *_ = run_path(config, init, batch, paths["eager fp32"], 1, seed=2)
