@@ -6,9 +6,9 @@ where the CPU has bf16) on `--images` synthetic training images at the profile's
 `pipeline.gan.gan_dataset` keeps them, with random caption embeddings: a first call of `--warmup` iterations, then a
 resumed call of `--iterations` whose recorded loop seconds (`train_seconds`, the loop alone plus one checkpoint)
 give the loop's seconds per iteration. The bare step (`train_step` + `ema_update` on one fixed batch,
-`benchmarks/gan_step.py`) is timed in the same process on the same configuration: best and median of `--steps`.
-Prints a markdown table and writes results/gan_loop_benchmark.csv, replacing this machine's rows (its model string,
-and its speed probe within 15%).
+`benchmarks/gan_step.py`) is timed in the same process on the same configuration: best and median of `--steps`. The
+row names the precision the loop chose and the step times it chose on. Prints a markdown table and writes
+results/gan_loop_benchmark.csv, replacing this machine's rows (its model string, and its speed probe within 15%).
 
     python benchmarks/gan_loop.py --profile default [--iterations 60] [--steps 8]
 """
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from s2i_lib.checkpoint import load_checkpoint, recorded_train_seconds
+from s2i_lib.checkpoint import PRECISION_SECONDS, load_checkpoint, recorded_train_seconds
 from s2i_lib.config import get_profile
 from s2i_lib.data.records import Record
 from s2i_lib.models.stackgan import Generator, make_discriminators
@@ -86,7 +86,9 @@ def main() -> None:
     steps = [run_path(config, init, batch, precision, 1, seed=s)[1] for s in range(args.steps)]
     best, median = min(steps), statistics.median(steps)
     row = {**host_columns(), "threads": torch.get_num_threads(), "profile": args.profile,
-           "precision": precision.name, "batch": train_cfg.batch_size, "loop iterations": args.iterations,
+           "precision": precision.name, "precision chosen on (s per step)": ", ".join(
+               f"{name} {sec:.3f}" for name, sec in state[PRECISION_SECONDS].items()) or "one open, not timed",
+           "batch": train_cfg.batch_size, "loop iterations": args.iterations,
            "loop s per iteration": round(loop_s, 4), "bare step s (best)": round(best, 4),
            "bare step s (median)": round(median, 4), "loop / best step": round(best / loop_s, 3),
            "loop / median step": round(median / loop_s, 3)}

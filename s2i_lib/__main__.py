@@ -3,6 +3,8 @@
     python -m s2i_lib data     --dataset birds --profile default           build or check the data set and fbanks
     python -m s2i_lib encoders --dataset birds --profile default           teacher, the four systems' encoders
     python -m s2i_lib gan      --dataset birds --profile default --system tsl
+    python -m s2i_lib gan      --profile paper --system tsl classifier text
+                                                                           three GANs at once (one GPU)
     python -m s2i_lib runs     --dataset birds --profile default           list the keyed runs that exist
     python -m s2i_lib table2   --dataset birds --profile default --train-seeds 1235 1236
                                                                            Table II's chains of those training
@@ -91,6 +93,8 @@ def run_encoders(args) -> None:
 
 
 def run_gan(args) -> None:
+    if len(args.system) > 1:
+        return run_gans_at_once(args)
     import torch
     import torch.distributed as dist
 
@@ -113,14 +117,56 @@ def run_gan(args) -> None:
                        progress=rank == 0)
         if rank == 0:
             barrier()
-        gan = gan_run(data, args.system, branches=args.branches, iterations=args.iterations, train_seed=args.train_seed,
-                      teacher=args.teacher)
+        gan = gan_run(data, args.system[0], branches=args.branches, iterations=args.iterations,
+                      train_seed=args.train_seed, teacher=args.teacher)
         history = train_gan_run(data, gan, device=device, progress=rank == 0)
         if rank == 0:
             print(f"{history[-1]['iteration']} iterations in {gan.folder}")
     finally:
         if distributed:
             dist.destroy_process_group()
+
+
+def run_gans_at_once(args) -> None:
+    """Several systems' GANs trained at the same time, `--processes` at once (0: all), each process this stage for
+    one system, so each GAN stays its own keyed, locked and resumable run: for a GPU with room for more than one
+    (issue 26; `benchmarks/gpu_check.py` times two loops at once against one). The data set and the encoders the
+    GANs need are made here first, one after another; on the CPU each process gets its share of the cores."""
+    from .data.prepare import prepare
+    from .pipeline.systems import build_systems
+
+    data = prepare(args.dataset, args.profile, args.data_root, args.seed, args.workers)
+    build_systems(data, args.train_seed, tuple(args.system), args.teacher, default_device(args.device))
+    shared = ["--dataset", args.dataset, "--profile", args.profile, "--seed", str(args.seed), "--workers",
+              str(args.workers), "--train-seed", str(args.train_seed), "--branches", str(args.branches),
+              "--iterations", str(args.iterations)]
+    for flag, value in (("--data-root", args.data_root), ("--teacher", args.teacher), ("--device", args.device)):
+        shared += [flag, value] if value else []
+    processes = min(args.processes or len(args.system), len(args.system))
+    cpu = default_device(args.device) == "cpu"
+    threads = {"OMP_NUM_THREADS": str(max(1, os.cpu_count() // processes))} if cpu else {}
+    codes = run_at_once({system: [sys.executable, "-m", "s2i_lib", "gan", *shared, "--system", system]
+                         for system in args.system}, processes, {"S2I_PROGRESS": "log", **threads})
+    failed = [system for system, code in codes.items() if code]
+    if failed:
+        sys.exit(f"gan: the GAN of {', '.join(failed)} failed (its lines above, marked [{failed[0]}], say why); the "
+                 f"same command resumes every unfinished GAN")
+
+
+def run_at_once(commands: dict[str, list[str]], processes: int, env: dict[str, str]) -> dict[str, int]:
+    """Each named command run as a process, `processes` at a time, with `env` added to this one's environment;
+    every line it prints is printed here marked with its name. Returns each command's exit status."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(name: str) -> int:
+        with subprocess.Popen(commands[name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, **env}) as child:
+            for line in child.stdout:
+                print(f"[{name}] {line}", end="", flush=True)
+        return child.returncode
+    with ThreadPoolExecutor(processes) as pool:
+        return dict(zip(commands, pool.map(run, commands)))
 
 
 def run_runs(args) -> None:
@@ -206,11 +252,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--systems", nargs="*", choices=tuple(SYSTEMS),
                    help="default: all four")
     p.set_defaults(run=run_encoders)
-    p = stages.add_parser("gan", help="StackGAN-v2 on one system's embeddings (torchrun for several devices)")
+    p = stages.add_parser("gan", help="StackGAN-v2 on a system's embeddings (torchrun for several devices; several "
+                                      "systems: their GANs at the same time)")
     add_data_args(p)
     add_train_args(p)
     p.add_argument("--teacher", default=None, choices=TEACHERS, help="default: the profile's")
-    p.add_argument("--system", default="tsl", choices=tuple(SYSTEMS))
+    p.add_argument("--system", nargs="+", default=["tsl"], choices=tuple(SYSTEMS),
+                   help="several: their GANs trained at the same time, each in its own process")
+    p.add_argument("--processes", type=int, default=0, help="with several systems: how many at once (0: all)")
     p.add_argument("--branches", type=int, default=0, help="0 = the profile's")
     p.add_argument("--iterations", type=int, default=0, help="0 = the profile's")
     p.set_defaults(run=run_gan)

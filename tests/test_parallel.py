@@ -1,5 +1,8 @@
-"""Data parallelism (s2i_lib/train/parallel.py): batch slicing, and two gloo processes on the CPU kept in step."""
+"""Data parallelism (s2i_lib/train/parallel.py): batch slicing, two gloo processes on the CPU kept in step; and
+several GANs at once, one process each (`python -m s2i_lib gan --system tsl text`)."""
 from __future__ import annotations
+
+import sys
 
 import pytest
 import torch
@@ -73,3 +76,44 @@ def test_two_processes_average_gradients_stay_in_step_and_write_one_resumable_ru
     assert [h["iteration"] for h in ranks[0]["history"]] == [2, 4, 5]
     state = load_checkpoint(tmp_path / "run" / "last.pt")
     assert state["iteration"] == TRAIN.iterations and (tmp_path / "run" / "samples" / "iter_000004.png").exists()
+
+
+def test_commands_run_at_once_at_most_n_together_and_each_line_marked(tmp_path, capsys):
+    """`python -m s2i_lib gan --system a b c --processes 2`'s runner: at most two processes at a time, the first two
+    together, every line marked with its command's name, each exit status returned."""
+    from s2i_lib.__main__ import run_at_once
+    child = ("import os, sys, time; start = time.time(); time.sleep(0.5); "
+             "open(sys.argv[1], 'w').write(f'{start} {time.time()}'); print('said', os.environ['S2I_X']); "
+             "sys.exit(int(sys.argv[2]))")
+    commands = {name: [sys.executable, "-c", child, str(tmp_path / name), code]
+                for name, code in (("a", "0"), ("b", "3"), ("c", "0"))}
+    assert run_at_once(commands, 2, {"S2I_X": "x"}) == {"a": 0, "b": 3, "c": 0}
+    spans = {name: tuple(map(float, (tmp_path / name).read_text().split())) for name in commands}
+    (a0, a1), (b0, b1), (c0, c1) = spans.values()
+    assert max(a0, b0) < min(a1, b1)                                   # a and b ran together
+    assert c0 >= min(a1, b1)                                           # c waited for one of them
+    assert sorted(capsys.readouterr().out.splitlines()) == ["[a] said x", "[b] said x", "[c] said x"]
+
+
+def test_several_systems_train_their_gans_in_processes_of_this_stage(monkeypatch, capsys):
+    """The encoders come first, here; then one `gan` process per system with this call's settings, each with its
+    share of the CPU's cores; a failed one is named and the call fails."""
+    import importlib
+    import os
+
+    import s2i_lib.__main__ as cli
+    asked = {}
+    monkeypatch.setattr(importlib.import_module("s2i_lib.data.prepare"), "prepare", lambda *a: "data")
+    monkeypatch.setattr(importlib.import_module("s2i_lib.pipeline.systems"), "build_systems",
+                        lambda data, seed, systems, teacher, device: asked.update(built=(data, seed, systems, device)))
+    monkeypatch.setattr(cli, "run_at_once", lambda commands, processes, env: asked.update(
+        commands=commands, processes=processes, env=env) or {name: int(name == "text") for name in commands})
+    with pytest.raises(SystemExit, match=r"the GAN of text failed .*\[text\]"):
+        cli.main(["gan", "--profile", "smoke", "--system", "tsl", "text", "--train-seed", "1235", "--device", "cpu"])
+    assert asked["built"] == ("data", 1235, ("tsl", "text"), "cpu")
+    assert asked["processes"] == 2 and asked["env"] == {"S2I_PROGRESS": "log",
+                                                        "OMP_NUM_THREADS": str(max(1, os.cpu_count() // 2))}
+    tsl = asked["commands"]["tsl"]
+    assert tsl[:4] == [sys.executable, "-m", "s2i_lib", "gan"] and tsl[-2:] == ["--system", "tsl"]
+    assert " ".join(tsl[4:-2]) == ("--dataset birds --profile smoke --seed 0 --workers 2 --train-seed 1235 "
+                                   "--branches 0 --iterations 0 --device cpu")
