@@ -67,7 +67,7 @@ class GANSizes:
     df_dim: int = 64
     iterations: int = 220_000        # the authors' netG_220000
     batch_size: int = 24
-    amp: bool | str | None = None    # autocast (bf16); None / "native": timed against fp32 on CUDA / where bf16 is native
+    amp: bool | str | None = None    # autocast (bf16); None / "native": timed against fp32 on CUDA / where native
     sample_every: int = 2000
     snapshot_every: int = 2000
     log_every: int = 100
@@ -140,8 +140,9 @@ PROFILES = {
         AblationSizes(sweep_lambda_norm=(50.0,), sweep_lambda_kdl=(10000.0,), sweep_epochs=1, scale_base_size=16,
                       interpolation_pairs=8)),
     # `default` GAN: one 32-px branch, gf = df = 32, batch 32, bf16 or fp32 by a timing where the device has bf16
-    # (AMX, AVX-512-BF16, CUDA; emulated bf16 on an AVX2 CPU was 21x slower than fp32: docs/deviations.md); its images follow the condition
-    # on unseen classes from ~2,000 iterations and the gain slows after ~3,000 (results/birds/default/README.md).
+    # (AMX, AVX-512-BF16, CUDA; emulated bf16 on an AVX2 CPU was 21x slower than fp32: docs/deviations.md); its
+    # images follow the condition on unseen classes from ~2,000 iterations and the gain slows after ~3,000
+    # (results/birds/default/README.md).
     "default": Profile(
         "default", DataSizes(None, {"birds": 20, "flowers": 30}, 128, 768),
         TeacherSizes(view_set="centre+flip", crop=160, finetune_epochs=2),

@@ -43,7 +43,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..checkpoint import PRECISION_SECONDS, TRAIN_SECONDS, CorruptFileError, folder_lock, load_checkpoint, save_checkpoint
+from ..checkpoint import (PRECISION_SECONDS, TRAIN_SECONDS, CorruptFileError, folder_lock, load_checkpoint,
+                          save_checkpoint)
 from ..metrics.uncertainty import Estimate
 from ..report import machine
 

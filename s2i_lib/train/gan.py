@@ -283,8 +283,10 @@ def chosen_precision(config: GANConfig, train_cfg: GANTrainConfig, device: torch
     and the faster is chosen."""
     candidates, state = Precision.candidates(train_cfg, device), state or {}
     names, kept = [p.name for p in candidates], state.get("precisions", [])[-1:]
-    if kept and kept[0] in names or len(candidates) == 1:
-        return candidates[names.index(kept[0]) if kept and kept[0] in names else 0], state.get(PRECISION_SECONDS, {})
+    if kept and kept[0] in names:
+        return candidates[names.index(kept[0])], state.get(PRECISION_SECONDS, {})
+    if len(candidates) == 1:
+        return candidates[0], state.get(PRECISION_SECONDS, {})
     share = max(1, train_cfg.batch_size // world()[1])
     measured = torch.tensor([step_seconds(config, share, p) for p in candidates], dtype=torch.float64, device=device)
     seconds = dict(zip(names, average_logs(measured).tolist()))
